@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ErpOrdersConfig(AppConfig):
+    name = "erp_orders"

@@ -1,0 +1,92 @@
+"""The handoff: one won deal on its way to becoming one ERP order."""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class HandoffState(models.TextChoices):
+    RECEIVED = "received", "Received"
+    RESOLVED = "resolved", "Resolved"
+    VALIDATED = "validated", "Validated"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    PUSHING = "pushing", "Pushing to ERP"
+    CREATED = "created", "Created in ERP"
+    WRITTEN_BACK = "written_back", "Written back"
+    EXCEPTION = "exception", "Exception"
+    DEAD = "dead", "Dead-lettered"
+
+
+# States in which a worker still owes the handoff a step (used by the watchdog and the UI).
+ACTIVE_STATES = (
+    HandoffState.RECEIVED,
+    HandoffState.RESOLVED,
+    HandoffState.VALIDATED,
+    HandoffState.PUSHING,
+    HandoffState.CREATED,
+)
+# The order in which a successful handoff walks; the UI draws it as a progress line.
+HAPPY_PATH = (
+    HandoffState.RECEIVED,
+    HandoffState.RESOLVED,
+    HandoffState.VALIDATED,
+    HandoffState.CREATED,
+    HandoffState.WRITTEN_BACK,
+)
+
+
+class WritebackStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Handoff(models.Model):
+    crm_system = models.CharField(max_length=40)
+    crm_record_id = models.CharField(max_length=64, db_index=True)
+    erp_system = models.CharField(max_length=40, blank=True)
+    state = models.CharField(max_length=30, choices=HandoffState.choices, default=HandoffState.RECEIVED, db_index=True)
+    deal_name = models.CharField(max_length=255, blank=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    deal = models.JSONField(null=True, blank=True)  # canonical Deal as fetched from the CRM
+    order_request = models.JSONField(null=True, blank=True)  # canonical OrderRequest after resolution
+    erp_reference = models.CharField(max_length=64, blank=True)  # idempotency key sent to the ERP
+    erp_order_number = models.CharField(max_length=64, blank=True, db_index=True)
+    risk_level = models.CharField(max_length=10, blank=True)
+    writeback_status = models.CharField(
+        max_length=10, choices=WritebackStatus.choices, default=WritebackStatus.PENDING
+    )
+    flagged = models.BooleanField(default=False, help_text="Needs a person's attention (e.g. writeback failed).")
+    flag_reason = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Failed attempts of the current step.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    inbound_event = models.ForeignKey(
+        "integration.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="handoffs"
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_in_erp_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["lease_owner", "lease_until", "updated_at"])
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["crm_system", "crm_record_id"], name="one_handoff_per_crm_deal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Handoff {self.pk} {self.crm_system}:{self.crm_record_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES or (
+            self.state == HandoffState.CREATED and self.writeback_status == WritebackStatus.PENDING
+        )

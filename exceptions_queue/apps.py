@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ExceptionsQueueConfig(AppConfig):
+    name = "exceptions_queue"

@@ -1,0 +1,113 @@
+"""Typed exceptions routed to teams, and the dead-letter queue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Team(models.TextChoices):
+    MASTER_DATA = "master_data", "Master data"
+    PRICING = "pricing", "Pricing"
+    CREDIT = "credit", "Credit management"
+    PRODUCT_OPS = "product_ops", "Product ops"
+    LOGISTICS = "logistics", "Logistics"
+    SALES_OPS = "sales_ops", "Sales ops"
+    OPS = "ops", "Integration ops"
+
+
+class ExceptionType(models.TextChoices):
+    CUSTOMER_NOT_FOUND = "customer_not_found", "Customer not in ERP"
+    PRODUCT_NOT_MAPPED = "product_not_mapped", "Product not mapped"
+    PRICE_VARIANCE = "price_variance", "Pricing mismatch"
+    MISSING_FIELD = "missing_field", "Missing field"
+    CREDIT_CHECK = "credit_check", "Credit check failure"
+    ADDRESS_VALIDATION = "address_validation", "Address validation"
+    BELOW_MINIMUM = "below_minimum", "Below minimum order value"
+    ERP_ERROR = "erp_error", "ERP creation error"
+    WRITEBACK_FAILED = "writeback_failed", "Writeback to CRM failed"
+
+
+# Which team owns which exception type (requirements.md, "Validation exceptions").
+TEAM_FOR_TYPE = {
+    ExceptionType.CUSTOMER_NOT_FOUND: Team.MASTER_DATA,
+    ExceptionType.PRODUCT_NOT_MAPPED: Team.PRODUCT_OPS,
+    ExceptionType.PRICE_VARIANCE: Team.PRICING,
+    ExceptionType.MISSING_FIELD: Team.SALES_OPS,
+    ExceptionType.CREDIT_CHECK: Team.CREDIT,
+    ExceptionType.ADDRESS_VALIDATION: Team.LOGISTICS,
+    ExceptionType.BELOW_MINIMUM: Team.SALES_OPS,
+    ExceptionType.ERP_ERROR: Team.OPS,
+    ExceptionType.WRITEBACK_FAILED: Team.OPS,
+}
+
+
+class HandoffException(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    handoff = models.ForeignKey("erp_orders.Handoff", on_delete=models.CASCADE, related_name="exceptions")
+    type = models.CharField(max_length=30, choices=ExceptionType.choices, db_index=True)
+    team = models.CharField(max_length=20, choices=Team.choices, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    field = models.CharField(max_length=100, blank=True, help_text="The deal field that failed (e.g. lines[3].product).")
+    message = models.TextField()
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_type_display()}: {self.message[:80]}"
+
+
+class DeadLetter(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        REQUEUED = "requeued", "Re-queued"
+        DISCARDED = "discarded", "Discarded"
+
+    handoff = models.ForeignKey("erp_orders.Handoff", on_delete=models.CASCADE, related_name="dead_letters")
+    step = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    reason = models.TextField()
+    error_detail = models.JSONField(default=dict, blank=True)
+    recommended_resolution = models.TextField(blank=True)
+    retries_exhausted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"DLQ {self.pk} handoff {self.handoff_id}: {self.reason[:80]}"
+
+
+class Alert(models.Model):
+    """An alert that was sent (or failed to send) to a channel; the ops UI lists them."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    channel = models.CharField(max_length=20)  # slack / email / log
+    severity = models.CharField(max_length=10, default="warning")
+    title = models.CharField(max_length=255)
+    text = models.TextField()
+    handoff = models.ForeignKey("erp_orders.Handoff", null=True, blank=True, on_delete=models.SET_NULL)
+    delivered = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

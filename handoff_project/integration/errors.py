@@ -1,0 +1,79 @@
+"""The one error tree. Clients raise these; the step runner decides what happens next.
+
+TransientError: try again later (timeouts, connection refused, 429, 5xx, locked records, ERP maintenance).
+PermanentError: trying again will not help until a person changes something (validation, not found, duplicate).
+The vendor's own code and message are kept so a person can read what the system said.
+"""
+
+from __future__ import annotations
+
+
+class IntegrationError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str = "",
+        vendor_code: str = "",
+        http_status: int | None = None,
+        detail: dict | None = None,
+        recommended_resolution: str = "",
+    ):
+        super().__init__(message)
+        self.message = message
+        self.system = system
+        self.vendor_code = vendor_code
+        self.http_status = http_status
+        self.detail = detail or {}
+        self.recommended_resolution = recommended_resolution
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": type(self).__name__,
+            "message": self.message,
+            "system": self.system,
+            "vendor_code": self.vendor_code,
+            "http_status": self.http_status,
+            "detail": self.detail,
+            "recommended_resolution": self.recommended_resolution,
+        }
+
+    def __str__(self) -> str:
+        code = f" ({self.system} {self.vendor_code})" if self.vendor_code else ""
+        return f"{self.message}{code}"
+
+
+class TransientError(IntegrationError):
+    """Worth retrying on the backoff schedule."""
+
+
+class RateLimitedError(TransientError):
+    pass
+
+
+class LockedRecordError(TransientError):
+    pass
+
+
+class PermanentError(IntegrationError):
+    """Will fail again until data or configuration changes; goes to the dead-letter queue or an exception at once."""
+
+
+class RemoteValidationError(PermanentError):
+    """The remote system rejected the content (SAP V1/..., Salesforce INVALID_FIELD, ...)."""
+
+
+class NotFoundError(PermanentError):
+    pass
+
+
+class DuplicateError(PermanentError):
+    pass
+
+
+class AuthenticationError(PermanentError):
+    """Credentials rejected: a configuration problem, not a data one."""
+
+
+class ConfigurationError(PermanentError):
+    pass

@@ -1,0 +1,86 @@
+"""Secrets never reach the event log or the raw store: redact headers, JSON keys, form fields and SOAP elements."""
+
+from __future__ import annotations
+
+import json
+import re
+
+REDACTED = "[REDACTED]"
+
+SECRET_HEADERS = {
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-csrf-token",
+    "x-hubspot-signature",
+    "x-hubspot-signature-v3",
+    "x-api-key",
+    "api-key",
+}
+_SECRET_KEY = re.compile(
+    r"(pass(word)?|secret|token|api[_-]?key|session[_-]?id|sessionid|authorization|signature|client[_-]?secret|"
+    r"refresh|credential|private[_-]?key)",
+    re.IGNORECASE,
+)
+# key=value pairs in form bodies and query strings
+_FORM_PAIR = re.compile(
+    r"(?P<key>[\w.-]*(?:pass(?:word)?|secret|token|api[_-]?key|session[_-]?id|signature)[\w.-]*)=(?P<value>[^&\s]+)",
+    re.IGNORECASE,
+)
+# <SessionId>…</SessionId>, <sf:Password__c>…</…> and similar XML elements
+_XML_SECRET = re.compile(
+    r"<(?P<tag>(?:\w+:)?\w*(?:SessionId|Password|Secret|Token)\w*)(?P<attrs>[^>]*)>(?P<value>[^<]*)</(?P=tag)>",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+
+
+def is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key or ""))
+
+
+def redact_headers(headers) -> dict:
+    return {k: (REDACTED if k.lower() in SECRET_HEADERS or is_secret_key(k) else v) for k, v in dict(headers).items()}
+
+
+def redact_data(value):
+    """Redact secret-looking keys anywhere in a JSON-like structure."""
+    if isinstance(value, dict):
+        return {k: (REDACTED if is_secret_key(str(k)) else redact_data(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_data(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+def redact_text(text: str) -> str:
+    if not text:
+        return text
+    text = _XML_SECRET.sub(lambda m: f"<{m['tag']}{m['attrs']}>{REDACTED}</{m['tag']}>", text)
+    text = _FORM_PAIR.sub(lambda m: f"{m['key']}={REDACTED}", text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+
+
+def redact_body(body: str | bytes | None) -> str:
+    """Redact a request or response body of any format (JSON, XML, form, text)."""
+    if body is None:
+        return ""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    stripped = body.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.dumps(redact_data(json.loads(body)), ensure_ascii=False)
+        except ValueError:
+            pass
+    return redact_text(body)
+
+
+def truncate(text: str, limit: int) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    marker = f"\n…[truncated, {len(encoded)} bytes in all]"
+    return encoded[: limit - len(marker.encode())].decode("utf-8", errors="ignore") + marker

@@ -1,0 +1,243 @@
+"""Project settings, all from the environment (see ../shared/design/contract.md).
+
+Without DATABASE_URL the app runs on embedded SQLite (the demo); tests and production set DATABASE_URL to PostgreSQL.
+Every external system is configured by <SYSTEM>_ENABLED / <SYSTEM>_BASE_URL and its credentials; pointing a base URL
+at /sandbox/<system> or at the real vendor is the only difference between demo and production.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
+    # Only a development key: production refuses to start without DJANGO_SECRET_KEY (see check below).
+    "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production"
+)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_htmx",
+    "django_q",
+    "simple_history",
+    "handoff_project.integration",
+    "handoff_project.sandbox",
+    "crosswalk",
+    "matching",
+    "exceptions_queue",
+    "erp_orders",
+    "crm_sync",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "handoff_project.sandbox.middleware.SandboxGateMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "handoff_project.urls"
+WSGI_APPLICATION = "handoff_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # WAL lets the web server and the worker read while the other writes.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/ops/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or not env_bool("DJANGO_MANIFEST_STATIC", False)
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- Security (production: DJANGO_DEBUG unset) ------------------------------------------------------------------------
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- REST API -------------------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Handoff API",
+    "DESCRIPTION": "CRM → ERP handoffs, exceptions, event log and crosswalk resolution.",
+    "VERSION": "0.1.0",
+}
+
+# --- Worker (django-q2) ---------------------------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+Q_CLUSTER = {
+    "name": os.environ.get("Q_CLUSTER_NAME", "handoff"),
+    "workers": int(os.environ.get("Q_WORKERS", "2")),
+    # A step may wait on a slow ERP: keep the task timeout well above the HTTP timeouts, and retry below it.
+    "timeout": int(os.environ.get("Q_TIMEOUT", "300")),
+    "retry": int(os.environ.get("Q_RETRY", "360")),
+    "max_attempts": 1,  # the kernel owns retries; django-q2 must not replay a step on its own
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 1000,
+    "poll": float(os.environ.get("Q_POLL", "0.2")),
+    "guard_cycle": 0.5,
+    "label": "Worker",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+if env_bool("Q_SYNC", False):
+    Q_CLUSTER["sync"] = True
+
+# --- Integration kernel ---------------------------------------------------------------------------------------------
+# Retry schedule for transient errors, in seconds: 30 s, 2 min, 10 min, 1 h, 4 h, then dead-letter.
+HANDOFF_RETRY_DELAYS = [int(x) for x in env_list("HANDOFF_RETRY_DELAYS", "30,120,600,3600,14400")]
+# How long one worker may hold a handoff before another may take it over (a killed worker's lease expires).
+HANDOFF_LEASE_SECONDS = int(os.environ.get("HANDOFF_LEASE_SECONDS", "180"))
+EVENT_BODY_LIMIT = 10 * 1024
+HTTP_TIMEOUT_SECONDS = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "20"))
+
+# --- Business rules (requirements.md defaults) ----------------------------------------------------------------------
+HANDOFF_RULES = {
+    "product_auto_confidence": float(os.environ.get("PRODUCT_AUTO_CONFIDENCE", "0.95")),
+    "customer_auto_confidence": float(os.environ.get("CUSTOMER_AUTO_CONFIDENCE", "0.85")),
+    "price_variance_tolerance": float(os.environ.get("PRICE_VARIANCE_TOLERANCE", "0.02")),
+    "default_payment_terms": os.environ.get("DEFAULT_PAYMENT_TERMS", "Net 30"),
+    "default_lead_time_days": int(os.environ.get("DEFAULT_LEAD_TIME_DAYS", "0")),
+}
+
+# --- External systems -----------------------------------------------------------------------------------------------
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", False)
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+SALESFORCE_ENABLED = env_bool("SALESFORCE_ENABLED", False)
+SALESFORCE_BASE_URL = os.environ.get("SALESFORCE_BASE_URL", "")  # login host, e.g. https://login.salesforce.com
+SALESFORCE_API_VERSION = os.environ.get("SALESFORCE_API_VERSION", "v61.0")
+SALESFORCE_ORGANIZATION_ID = os.environ.get("SALESFORCE_ORGANIZATION_ID", "")
+SALESFORCE_CLIENT_ID = os.environ.get("SALESFORCE_CLIENT_ID", "")
+SALESFORCE_CLIENT_SECRET = os.environ.get("SALESFORCE_CLIENT_SECRET", "")
+# Where the Salesforce sandbox sends its Outbound Messages (our own webhook).
+SALESFORCE_OUTBOUND_URL = os.environ.get("SALESFORCE_OUTBOUND_URL", "")
+
+SAP_ENABLED = env_bool("SAP_ENABLED", False)
+SAP_BASE_URL = os.environ.get("SAP_BASE_URL", "")  # host root; service paths /sap/opu/odata/sap/... are appended
+SAP_USER = os.environ.get("SAP_USER", "")
+SAP_PASSWORD = os.environ.get("SAP_PASSWORD", "")
+SAP_SALES_ORG = {
+    "SalesOrderType": os.environ.get("SAP_SALES_ORDER_TYPE", "OR"),
+    "SalesOrganization": os.environ.get("SAP_SALES_ORGANIZATION", "1710"),
+    "DistributionChannel": os.environ.get("SAP_DISTRIBUTION_CHANNEL", "10"),
+    "OrganizationDivision": os.environ.get("SAP_DIVISION", "00"),
+}
+
+# Which ERP receives deals (routing by business unit becomes data in a later issue).
+DEFAULT_ERP_SYSTEM = os.environ.get("DEFAULT_ERP_SYSTEM", "sap")
+
+# --- Alerts ---------------------------------------------------------------------------------------------------------
+SLACK_WEBHOOK_URL = os.environ.get("SLACK_WEBHOOK_URL", "")
+PAGERDUTY_ROUTING_KEY = os.environ.get("PAGERDUTY_ROUTING_KEY", "")
+ALERT_EMAILS = env_list("ALERT_EMAILS")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "handoff@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "django_q": {"level": os.environ.get("Q_LOG_LEVEL", "WARNING")}},
+}
