@@ -1,3 +1,9 @@
-"""Placeholder: filled in by its owner."""
+"""/webhooks/<crm>/ — one endpoint per CRM (contract.md)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("salesforce/", views.salesforce_outbound_message, name="webhook-salesforce"),
+]

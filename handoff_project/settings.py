@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "simple_history",
     "handoff_project.integration",
     "handoff_project.sandbox",
+    "handoff_project.demo",
     "crosswalk",
     "matching",
     "exceptions_queue",

@@ -1,0 +1,197 @@
+"""The handoff state machine: which step runs in which state, and what success, retry and failure do.
+
+    received ─resolve─▶ resolved ─validate─▶ validated ─push─▶ created ─write back─▶ written_back
+        │                   │                    │ (pushing)        │
+        └──── exception ◀───┘                    └──▶ dead          └──▶ flagged (order exists; writeback failed)
+
+`advance_handoff` runs one step under a lease (one worker per deal at a time; a killed worker's lease expires and
+the watchdog re-drives), classifies the outcome through the kernel's `run_step` and queues the next step on commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from crm_sync import services as crm
+from exceptions_queue.services import dead_letter, open_exception
+from handoff_project.integration.canonical import Deal, OrderRequest, from_dict, to_dict
+from handoff_project.integration.errors import IntegrationError
+from handoff_project.integration.events import bind_external_ref, event_context, record_event
+from handoff_project.integration.models import Outcome
+from handoff_project.integration.steps import StepStatus, enqueue, run_step
+
+from .connectors.base import get_erp_adapter
+from .models import Handoff, HandoffState, WritebackStatus
+from .resolution import Failure, resolve_deal
+from .validation import check_prices
+
+ADVANCE_TASK = "erp_orders.tasks.advance_handoff"
+
+
+# ---- steps: each takes the handoff, does its work, returns the next state ---------------------------------------------
+
+
+def step_resolve(handoff: Handoff) -> str:
+    if handoff.deal is None:
+        deal = crm.fetch_deal(crm_system=handoff.crm_system, crm_record_id=handoff.crm_record_id)
+        _save(handoff, **crm.deal_summary(deal))
+        record_event("deal_fetched", outcome=Outcome.SUCCESS, system=handoff.crm_system, message=f"{deal.name}: {len(deal.lines)} line(s), {deal.total}")
+    deal = from_dict(Deal, handoff.deal)
+    order, failures = resolve_deal(deal, handoff_id=handoff.pk)
+    if failures:
+        return _to_exception(handoff, failures)
+    _save(handoff, order_request=to_dict(order), erp_reference=order.reference)
+    return HandoffState.RESOLVED
+
+
+def step_validate(handoff: Handoff) -> str:
+    order = from_dict(OrderRequest, handoff.order_request)
+    failures = check_prices(order, get_erp_adapter(handoff.erp_system))
+    if failures:
+        return _to_exception(handoff, failures)
+    return HandoffState.VALIDATED
+
+
+def step_push(handoff: Handoff) -> str:
+    """Create the order exactly once: ask the ERP for the reference first, then create (a lost answer is found next time)."""
+    if handoff.state != HandoffState.PUSHING:
+        _save(handoff, state=HandoffState.PUSHING)
+        record_event("state_changed", outcome=Outcome.SUCCESS, message="validated → pushing")
+    order = from_dict(OrderRequest, handoff.order_request)
+    adapter = get_erp_adapter(handoff.erp_system)
+    created = adapter.find_order_by_reference(order.reference)
+    if created is not None:
+        record_event("erp_order_found", outcome=Outcome.SUCCESS, system=adapter.system,
+                     message=f"{adapter.system.upper()} already has order {created.order_number} for reference {order.reference}; not creating another")
+    else:
+        created = adapter.create_order(order)
+    with transaction.atomic():
+        _save(handoff, erp_order_number=created.order_number, created_in_erp_at=timezone.now())
+        bind_external_ref(system=adapter.system, object_type="sales_order", external_id=created.order_number, obj=handoff)
+    return HandoffState.CREATED
+
+
+def step_write_back(handoff: Handoff) -> str:
+    crm.write_back_order_number(
+        crm_system=handoff.crm_system, crm_record_id=handoff.crm_record_id, order_number=handoff.erp_order_number
+    )
+    _save(handoff, writeback_status=WritebackStatus.DONE, completed_at=timezone.now())
+    return HandoffState.WRITTEN_BACK
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[Handoff], str]
+    system: Callable[[Handoff], str]
+    on_dead: Callable[[Handoff, IntegrationError, bool], None]
+
+
+def _dead_letter_handoff(handoff: Handoff, error: IntegrationError, exhausted: bool, step: str) -> None:
+    _save(handoff, state=HandoffState.DEAD, last_error=str(error))
+    dead_letter(handoff=handoff, step=step, error=error, retries_exhausted=exhausted)
+
+
+def _writeback_failed(handoff: Handoff, error: IntegrationError, exhausted: bool) -> None:
+    """The order exists; only the CRM does not know it. Flag, alert, keep the handoff in `created`."""
+    from exceptions_queue.alerts import send_alert
+    from exceptions_queue.models import ExceptionType
+
+    reason = f"The ERP order {handoff.erp_order_number} was created but writing it back to the CRM failed: {error}"
+    _save(handoff, writeback_status=WritebackStatus.FAILED, flagged=True, flag_reason=reason, last_error=str(error))
+    open_exception(handoff=handoff, type=ExceptionType.WRITEBACK_FAILED, message=reason + " Fix the CRM side and re-queue the writeback.", field="erp_order_number", detail=error.as_dict())
+    flagged = crm.flag_deal_in_crm(crm_system=handoff.crm_system, crm_record_id=handoff.crm_record_id, message=reason)
+    send_alert(title=f"Writeback failed: {handoff.deal_name or handoff.crm_record_id}", text=reason + ("" if flagged else " (the deal could not be flagged in the CRM either)"), severity="error", handoff=handoff)
+
+
+STEPS: dict[str, Step] = {
+    HandoffState.RECEIVED: Step("resolve", step_resolve, lambda h: h.crm_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "resolve")),
+    HandoffState.RESOLVED: Step("validate", step_validate, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "validate")),
+    HandoffState.VALIDATED: Step("push", step_push, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "push")),
+    HandoffState.PUSHING: Step("push", step_push, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "push")),
+    HandoffState.CREATED: Step("write_back", step_write_back, lambda h: h.crm_system, _writeback_failed),
+}
+# The state a handoff resumes from when a person re-queues a dead step.
+RESUME_STATE = {"resolve": HandoffState.RECEIVED, "validate": HandoffState.RESOLVED, "push": HandoffState.VALIDATED, "write_back": HandoffState.CREATED}
+
+
+# ---- running one step ---------------------------------------------------------------------------------------------------
+
+
+def advance_handoff(handoff_id: int) -> str:
+    lease = claim(handoff_id)
+    if lease is None:
+        return "busy: another worker holds this handoff"
+    try:
+        handoff = Handoff.objects.get(pk=handoff_id)
+        step = STEPS.get(handoff.state)
+        if step is None or (handoff.state == HandoffState.CREATED and handoff.writeback_status != WritebackStatus.PENDING):
+            return f"nothing to do in state {handoff.state}"
+        if handoff.next_attempt_at and handoff.next_attempt_at > timezone.now():
+            return f"retry not due until {handoff.next_attempt_at.isoformat()}"
+        with event_context(handoff_id=handoff.pk, crm_record_id=handoff.crm_record_id, erp_order_number=handoff.erp_order_number or None):
+            return _run(handoff, step)
+    finally:
+        release(handoff_id, lease)
+
+
+def _run(handoff: Handoff, step: Step) -> str:
+    before = handoff.state
+    result = run_step(step.name, lambda: step.run(handoff), attempt=handoff.attempts + 1, system=step.system(handoff))
+    if result.status is StepStatus.SUCCEEDED:
+        new_state = result.value
+        with transaction.atomic():
+            _save(handoff, state=new_state, attempts=0, next_attempt_at=None, last_error="")
+            if new_state in STEPS:
+                enqueue(ADVANCE_TASK, handoff.pk)
+        record_event("state_changed", outcome=Outcome.SUCCESS if new_state != HandoffState.EXCEPTION else Outcome.VALIDATION_FAILURE,
+                     message=f"{before} → {new_state}", erp_order_number=handoff.erp_order_number or None)
+        return f"{before} → {new_state}"
+    if result.status is StepStatus.RETRY:
+        delay = (result.retry_at - timezone.now()).total_seconds()
+        with transaction.atomic():
+            _save(handoff, attempts=handoff.attempts + 1, next_attempt_at=result.retry_at, last_error=str(result.error))
+            enqueue(ADVANCE_TASK, handoff.pk, delay_s=max(delay, 0.0))
+        return f"{step.name}: retry {result.attempt} at {result.retry_at.isoformat()}"
+    step.on_dead(handoff, result.error, result.exhausted)
+    return f"{step.name}: failed permanently: {result.error}"
+
+
+def _to_exception(handoff: Handoff, failures: list[Failure]) -> str:
+    with transaction.atomic():
+        for failure in failures:
+            open_exception(handoff=handoff, type=failure.type, message=failure.message, field=failure.field, detail=failure.detail, team=failure.team)
+    return HandoffState.EXCEPTION
+
+
+def _save(handoff: Handoff, **fields) -> None:
+    """Save the given fields (never the lease, which only `claim`/`release` touch)."""
+    for name, value in fields.items():
+        setattr(handoff, name, value)
+    handoff.save(update_fields=[*fields, "updated_at"])
+
+
+# ---- one worker per deal ---------------------------------------------------------------------------------------------------
+
+
+def claim(handoff_id: int) -> str | None:
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    taken = (
+        Handoff.objects.filter(pk=handoff_id)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_owner=token, lease_until=now + dt.timedelta(seconds=settings.HANDOFF_LEASE_SECONDS))
+    )
+    return token if taken else None
+
+
+def release(handoff_id: int, token: str) -> None:
+    Handoff.objects.filter(pk=handoff_id, lease_owner=token).update(lease_owner="", lease_until=None)

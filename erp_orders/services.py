@@ -1,0 +1,88 @@
+"""Services that change handoffs from outside the pipeline: open one for a won deal, re-queue one a person fixed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from exceptions_queue.services import close_open_items
+from handoff_project.integration.events import event_context, record_event
+from handoff_project.integration.models import Outcome
+from handoff_project.integration.steps import enqueue
+
+from .models import ACTIVE_STATES, Handoff, HandoffState, WritebackStatus
+from .pipeline import ADVANCE_TASK, RESUME_STATE
+
+
+class RequeueRefused(Exception):
+    pass
+
+
+def open_handoff(*, crm_system: str, crm_record_id: str, inbound_event=None, deal_name: str = "") -> tuple[Handoff, bool]:
+    """One handoff per CRM deal, however many times (or how concurrently) the deal is announced."""
+    try:
+        with transaction.atomic():
+            handoff = Handoff.objects.create(
+                crm_system=crm_system,
+                crm_record_id=crm_record_id,
+                erp_system=settings.DEFAULT_ERP_SYSTEM,
+                inbound_event=inbound_event,
+                deal_name=deal_name[:255],
+            )
+            with event_context(handoff_id=handoff.pk, crm_record_id=crm_record_id):
+                record_event("handoff_opened", outcome=Outcome.SUCCESS, system=crm_system,
+                             message=f"deal won in {crm_system}; handoff {handoff.pk} opened for {settings.DEFAULT_ERP_SYSTEM.upper()}")
+            enqueue(ADVANCE_TASK, handoff.pk)
+            return handoff, True
+    except IntegrityError:
+        handoff = Handoff.objects.get(crm_system=crm_system, crm_record_id=crm_record_id)
+        with event_context(handoff_id=handoff.pk, crm_record_id=crm_record_id):
+            record_event("duplicate_trigger", system=crm_system, message=f"deal announced again; handoff {handoff.pk} is {handoff.state}, nothing new started")
+        return handoff, False
+
+
+def requeue_handoff(*, handoff_id: int, user=None, note: str = "") -> Handoff:
+    """Send a handoff in exception, dead-lettered or with a failed writeback through the pipeline again."""
+    with transaction.atomic():
+        handoff = Handoff.objects.select_for_update().get(pk=handoff_id)
+        if handoff.state == HandoffState.EXCEPTION:
+            # The cause may have been fixed in the CRM (fetch the deal again) or in the crosswalks (resolve again).
+            resume, fields = HandoffState.RECEIVED, {"deal": None, "order_request": None}
+        elif handoff.state == HandoffState.DEAD:
+            letter = handoff.dead_letters.order_by("-created_at").first()
+            resume, fields = RESUME_STATE.get(letter.step if letter else "resolve", HandoffState.RECEIVED), {}
+        elif handoff.state == HandoffState.CREATED and handoff.writeback_status == WritebackStatus.FAILED:
+            resume, fields = HandoffState.CREATED, {"writeback_status": WritebackStatus.PENDING, "flagged": False, "flag_reason": ""}
+        else:
+            raise RequeueRefused(f"handoff {handoff.pk} is {handoff.get_state_display().lower()}; only exceptions, dead letters and failed writebacks can be re-queued")
+        before = handoff.state
+        for name, value in {**fields, "state": resume, "attempts": 0, "next_attempt_at": None, "last_error": ""}.items():
+            setattr(handoff, name, value)
+        handoff.save()
+        close_open_items(handoff=handoff, user=user, note=note)
+        with event_context(handoff_id=handoff.pk, crm_record_id=handoff.crm_record_id):
+            who = getattr(user, "username", "") or "system"
+            record_event("requeued", message=f"{who} re-queued ({before} → {resume}){': ' + note if note else ''}", data={"user": who})
+        enqueue(ADVANCE_TASK, handoff.pk)
+    return handoff
+
+
+def redrive_stuck_handoffs(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+    """Find handoffs a worker owes a step but nobody is working on (lost task, killed worker) and queue them again."""
+    now = timezone.now()
+    stuck = (
+        Handoff.objects.filter(state__in=ACTIVE_STATES, updated_at__lt=now - older_than)
+        .exclude(lease_until__gt=now)
+        .exclude(next_attempt_at__gt=now)
+        .exclude(state=HandoffState.CREATED, writeback_status__in=[WritebackStatus.DONE, WritebackStatus.FAILED])
+    )
+    count = 0
+    for handoff_id in stuck.values_list("pk", flat=True)[:500]:
+        with event_context(handoff_id=handoff_id):
+            record_event("redriven", message="no worker progressed this handoff in time; queued again by the watchdog")
+        enqueue(ADVANCE_TASK, handoff_id)
+        count += 1
+    return count

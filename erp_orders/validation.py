@@ -1,0 +1,83 @@
+"""Checks against the ERP before anything is pushed: the price the ERP would charge this customer for each material.
+
+A variance above the tolerance (2 % by default) stops the order and goes to the pricing team with both calculations.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+
+from exceptions_queue.models import ExceptionType
+from handoff_project.integration.canonical import OrderRequest
+
+from .connectors.base import ERPAdapter
+from .resolution import Failure
+
+
+def price_variance(crm_price: Decimal, erp_price: Decimal) -> Decimal:
+    """Relative difference of the CRM price to the ERP price (0.05 = 5 %)."""
+    if erp_price == 0:
+        return Decimal("0") if crm_price == 0 else Decimal("1")
+    return abs(crm_price - erp_price) / erp_price
+
+
+def price_variance_exceeds_tolerance(variance: Decimal) -> bool:
+    return variance > Decimal(str(settings.HANDOFF_RULES["price_variance_tolerance"]))
+
+
+def check_prices(order: OrderRequest, adapter: ERPAdapter) -> list[Failure]:
+    failures = []
+    for line in order.lines:
+        erp = adapter.get_price(
+            customer=order.sold_to, material=line.material, quantity=line.quantity, currency=order.currency
+        )
+        if erp is None:
+            failures.append(
+                Failure(
+                    ExceptionType.PRICE_VARIANCE,
+                    f"Line {line.line_number}: {adapter.system.upper()} has no price for material {line.material} "
+                    f"for customer {order.sold_to} in {order.currency}. Maintain the price in the ERP, then re-queue.",
+                    field=f"lines[{line.line_number}].unit_price",
+                    detail={"material": line.material, "crm_unit_price": str(line.unit_price.amount)},
+                )
+            )
+            continue
+        if erp.currency != line.unit_price.currency:
+            failures.append(
+                Failure(
+                    ExceptionType.PRICE_VARIANCE,
+                    f"Line {line.line_number}: the deal is in {line.unit_price.currency} but the ERP prices material "
+                    f"{line.material} in {erp.currency}; currency conversion is not configured.",
+                    field=f"lines[{line.line_number}].unit_price",
+                    detail={"crm_currency": line.unit_price.currency, "erp_currency": erp.currency},
+                )
+            )
+            continue
+        variance = price_variance(line.unit_price.amount, erp.amount)
+        if price_variance_exceeds_tolerance(variance):
+            crm_total = (line.unit_price.amount * line.quantity).quantize(Decimal("0.01"))
+            erp_total = (erp.amount * line.quantity).quantize(Decimal("0.01"))
+            failures.append(
+                Failure(
+                    ExceptionType.PRICE_VARIANCE,
+                    f"Line {line.line_number} ({line.description}): the CRM price {line.unit_price} differs from the "
+                    f"ERP price {erp} for customer {order.sold_to} by {variance:.1%} (tolerance "
+                    f"{settings.HANDOFF_RULES['price_variance_tolerance']:.0%}). CRM: {line.quantity} × "
+                    f"{line.unit_price.amount} = {crm_total}; ERP: {line.quantity} × {erp.amount} = {erp_total}. "
+                    "Correct the price in the CRM or the ERP price list, or override with a reason.",
+                    field=f"lines[{line.line_number}].unit_price",
+                    detail={
+                        "material": line.material,
+                        "quantity": str(line.quantity),
+                        "crm_unit_price": str(line.unit_price.amount),
+                        "erp_unit_price": str(erp.amount),
+                        "currency": erp.currency,
+                        "crm_total": str(crm_total),
+                        "erp_total": str(erp_total),
+                        "variance": str(variance.quantize(Decimal("0.0001"))),
+                    },
+                )
+            )
+    return failures

@@ -1,0 +1,88 @@
+"""Who may see and do what in the ops UI (and, through the API's permission classes, in /api/).
+
+Roles are the Django groups of contract.md: `ops`, `approver`, `master_data`, `viewer`; superusers have every role.
+Any role may read; changing things (re-queue, …) is for `ops`. A signed-in user without a role gets 403, not a
+login loop: they are known, just not allowed.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied
+
+OPS = "ops"
+APPROVER = "approver"
+MASTER_DATA = "master_data"
+VIEWER = "viewer"
+ROLES = (OPS, APPROVER, MASTER_DATA, VIEWER)
+
+READ_ROLES = ROLES
+ACTION_ROLES = (OPS,)
+
+
+def user_roles(user) -> frozenset[str]:
+    """The role groups a user belongs to, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_handoff_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._handoff_roles = cached
+    return cached
+
+
+def has_any_role(user, roles) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or bool(user_roles(user) & set(roles))
+
+
+def can_view_ops(user) -> bool:
+    return has_any_role(user, READ_ROLES)
+
+
+def can_act_in_ops(user) -> bool:
+    return has_any_role(user, ACTION_ROLES)
+
+
+class RoleRequiredMixin(AccessMixin):
+    """Class-based views: anonymous → login page; signed in without one of `read_roles` → 403.
+
+    Unsafe methods (POST, …) additionally need one of `action_roles`.
+    """
+
+    read_roles: tuple[str, ...] = READ_ROLES
+    action_roles: tuple[str, ...] = ACTION_ROLES
+    raise_exception = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_any_role(request.user, self.read_roles):
+            raise PermissionDenied("You need one of the roles ops, approver, master_data or viewer to use the ops UI.")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not has_any_role(request.user, self.action_roles):
+            raise PermissionDenied("Only the ops team may change handoffs.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+def role_required(*roles: str):
+    """Function-based views: login required, then one of `roles` (superusers always pass), else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if not has_any_role(request.user, roles):
+                raise PermissionDenied(f"This needs one of the roles: {', '.join(roles)}.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+ops_view_required = role_required(*READ_ROLES)
+ops_action_required = role_required(*ACTION_ROLES)

@@ -1,0 +1,114 @@
+"""Small display helpers for the ops templates: state badges, confidences as percentages, ages, JSON bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+STATE_TONES = {
+    "received": "neutral",
+    "resolved": "info",
+    "validated": "info",
+    "awaiting_approval": "warn",
+    "pushing": "info",
+    "created": "ok",
+    "written_back": "ok",
+    "exception": "warn",
+    "dead": "bad",
+}
+OUTCOME_TONES = {
+    "success": "ok",
+    "info": "neutral",
+    "retry_scheduled": "warn",
+    "transient_error": "warn",
+    "validation_failure": "warn",
+    "erp_error": "bad",
+    "permanent_error": "bad",
+    "dead_lettered": "bad",
+}
+
+
+@register.filter
+def state_tone(state: str) -> str:
+    return STATE_TONES.get(str(state), "neutral")
+
+
+@register.filter
+def outcome_tone(outcome: str) -> str:
+    return OUTCOME_TONES.get(str(outcome), "neutral")
+
+
+@register.filter
+def percent(value) -> str:
+    """0.9634 → '96.3 %', 1 → '100 %'; empty for missing values."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = Decimal(str(value)) * 100
+    except InvalidOperation:
+        return ""
+    rounded = number.quantize(Decimal("0.1"))
+    text = f"{rounded:.0f}" if rounded == rounded.to_integral() else f"{rounded:.1f}"
+    return f"{text} %"
+
+
+@register.filter
+def confidence_tone(resolution) -> str:
+    """Accepted → ok; rejected but with candidates a person can pick from → warn; nothing found → bad."""
+    if getattr(resolution, "accepted", False):
+        return "ok"
+    return "warn" if getattr(resolution, "candidates", None) else "bad"
+
+
+@register.filter
+def age(value) -> str:
+    """How long ago, short: '12 s', '4 min', '3 h', '2 d'."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    seconds = max(0, int((timezone.now() - value).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+@register.filter
+def pretty_json(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+@register.filter
+def pretty_body(text: str) -> str:
+    """Indent a JSON body for reading; anything else (XML, plain text) is shown as it is."""
+    if not text:
+        return ""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return text
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """1234.5, 'EUR' → '1,234.50 EUR'."""
+    if amount in (None, ""):
+        return ""
+    try:
+        number = Decimal(str(amount))
+    except InvalidOperation:
+        return str(amount)
+    return f"{number:,.2f} {currency}".strip()
+
+
+@register.filter
+def get(mapping, key):
+    """dict lookup with a key held in a variable: {{ row|get:name }}."""
+    if isinstance(mapping, dict):
+        return mapping.get(key)
+    return None
