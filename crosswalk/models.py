@@ -74,6 +74,7 @@ class CustomerMapping(CrosswalkEntry):
 
 class PaymentTermsMapping(CrosswalkEntry):
     crm_terms = models.CharField(max_length=100, db_index=True)
+    aliases = models.JSONField(default=list, blank=True, help_text='Other spellings ("Net30", "N30").')
     terms_key = models.CharField("ERP terms key (ZTERM)", max_length=4)
     net_days = models.PositiveSmallIntegerField(default=30)
     is_standard = models.BooleanField(default=True, help_text="Standard terms; modified terms raise the risk level.")

@@ -84,7 +84,7 @@ class Resolution:
 def normalise(text: str) -> str:
     """Lower case, no accents, '&' → 'and', punctuation out, legal suffixes dropped."""
     text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
-    text = text.replace("&", " and ")
+    text = text.replace("&", " and ").replace(".", "")
     words = re.sub(r"[^a-z0-9]+", " ", text).split()
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()

@@ -7,7 +7,8 @@ exception for a team), collected for the whole deal so a person sees every probl
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.conf import settings
 
@@ -24,7 +25,7 @@ class Failure:
     type: str
     message: str
     field: str = ""
-    detail: dict = field(default_factory=dict)
+    detail: dict = dataclass_field(default_factory=dict)
     team: str = ""
 
 

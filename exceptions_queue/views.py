@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from erp_orders.models import Handoff, HandoffState
+from erp_orders.models import Handoff, HandoffState, WritebackStatus
 from handoff_project.integration.errors import IntegrationError
 from handoff_project.integration.models import Event
 
@@ -29,6 +29,13 @@ log = logging.getLogger("handoff.ops")
 
 REQUEUEABLE_STATES = (HandoffState.DEAD, HandoffState.EXCEPTION)
 LIVE_POLL_STATES = (HandoffState.AWAITING_APPROVAL,)
+
+
+def is_requeueable(handoff: Handoff) -> bool:
+    """Dead, excepted, or created in the ERP with a failed writeback: the cases the re-queue service accepts."""
+    return handoff.state in REQUEUEABLE_STATES or (
+        handoff.state == HandoffState.CREATED and handoff.writeback_status == WritebackStatus.FAILED
+    )
 
 
 class OpsPageMixin(RoleRequiredMixin):
@@ -98,7 +105,7 @@ class HandoffDetailView(OpsPageMixin, TemplateView):
             detail=detail,
             handoff=handoff,
             live=handoff.is_active or handoff.state in LIVE_POLL_STATES,
-            requeueable=handoff.state in REQUEUEABLE_STATES,
+            requeueable=is_requeueable(handoff),
             requeue_form=RequeueForm(),
             **kwargs,
         )
@@ -110,26 +117,29 @@ class HandoffRequeueView(RoleRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
-        handoff = Handoff.objects.filter(pk=pk).only("id", "state", "deal_name").first()
+        handoff = Handoff.objects.filter(pk=pk).only("id", "state", "writeback_status", "deal_name").first()
         if handoff is None:
             raise Http404("No handoff with this id.")
         back = self._back_url(handoff)
-        if handoff.state not in REQUEUEABLE_STATES:
+        if not is_requeueable(handoff):
             messages.warning(
-                request, f"Handoff {handoff.pk} is {handoff.get_state_display().lower()}; only dead or excepted handoffs can be re-queued."
+                request,
+                f"Handoff {handoff.pk} is {handoff.get_state_display().lower()}; only dead or excepted handoffs "
+                "(or a failed writeback) can be re-queued.",
             )
             return HttpResponseRedirect(back)
         form = RequeueForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
         try:
-            from erp_orders.services import requeue_handoff  # the pipeline owns re-queueing; imported when used
+            # The pipeline owns re-queueing; imported when used so the ops UI does not load the pipeline at start-up.
+            from erp_orders.services import RequeueRefused, requeue_handoff
         except ImportError:
             log.error("re-queue requested for handoff %s but erp_orders.services.requeue_handoff is missing", pk)
             messages.error(request, "Re-queue is not available in this installation yet (the pipeline service is missing).")
             return HttpResponseRedirect(back)
         try:
             requeue_handoff(handoff_id=handoff.pk, user=request.user, note=note)
-        except (ValueError, IntegrationError) as error:
+        except (RequeueRefused, ValueError, IntegrationError) as error:
             messages.error(request, f"Handoff {handoff.pk} was not re-queued: {error}")
             return HttpResponseRedirect(back)
         messages.success(request, f"Handoff {handoff.pk} ({handoff.deal_name or 'deal'}) re-queued; a worker picks it up now.")

@@ -18,6 +18,14 @@ WIRE = ROOT.parent / "shared" / "wire"
 TEST_ORG_ID = "00D5e000000TestOrg"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call_failed = report.failed
+    return report
+
+
 def pytest_collection_modifyitems(config, items):
     if connection.vendor != "postgresql" and not os.environ.get("ALLOW_SQLITE_TESTS"):
         raise pytest.UsageError("tests run on PostgreSQL: set DATABASE_URL (make test does)")
@@ -108,7 +116,6 @@ def worker_env(settings, **extra) -> dict:
         "SAP_PASSWORD": settings.SAP_PASSWORD,
         "HANDOFF_RETRY_DELAYS": ",".join(str(d) for d in settings.HANDOFF_RETRY_DELAYS),
         "HTTP_TIMEOUT_SECONDS": str(settings.HTTP_TIMEOUT_SECONDS),
-        "Q_CLUSTER_NAME": f"test{os.getpid()}",
         "Q_WORKERS": "2",
         "Q_POLL": "0.1",
         "CONN_MAX_AGE": "0",
@@ -119,12 +126,13 @@ def worker_env(settings, **extra) -> dict:
 
 
 @pytest.fixture
-def worker(sandbox_urls, transactional_db, settings):
+def worker(request, sandbox_urls, transactional_db, settings):
     """Start a real worker against the test database; stopped (and its log shown on failure) after the test."""
     w = Worker(worker_env(settings)).start()
     yield w
     w.stop()
-    w.log_path.unlink(missing_ok=True)
+    if not request.node.rep_call_failed:
+        w.log_path.unlink(missing_ok=True)
 
 
 def pump_schedules():

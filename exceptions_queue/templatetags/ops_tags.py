@@ -112,3 +112,15 @@ def get(mapping, key):
     if isinstance(mapping, dict):
         return mapping.get(key)
     return None
+
+
+@register.filter
+def line_net(line) -> str:
+    """Net amount of a canonical deal line (quantity × unit price less the discount), from its stored JSON."""
+    try:
+        quantity = Decimal(str(line["quantity"]))
+        price = Decimal(str(line["unit_price"]["amount"]))
+        discount = Decimal(str(line.get("discount_percent") or "0"))
+    except (KeyError, TypeError, InvalidOperation):
+        return ""
+    return str((quantity * price * (Decimal(100) - discount) / Decimal(100)).quantize(Decimal("0.01")))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import traceback
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -59,9 +60,24 @@ def retry_delay(attempt: int) -> int | None:
 
 
 def run_step(name: str, work, *, attempt: int, system: str = "") -> StepResult:
-    """Run `work()` as attempt number `attempt` (1-based) of step `name` and classify the result."""
+    """Run `work()` as attempt number `attempt` (1-based) of step `name` and classify the result.
+
+    An unexpected exception (a bug, a dropped database connection) is treated as transient: it is logged with its
+    traceback and retried on the schedule, so it ends in the dead-letter queue where a person sees it, never silently
+    stuck.
+    """
     try:
-        value = work()
+        try:
+            value = work()
+        except IntegrationError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - see docstring
+            log.exception("step %s crashed", name)
+            raise TransientError(
+                f"internal error in step {name}: {type(exc).__name__}: {exc}",
+                system=system,
+                detail={"traceback": traceback.format_exc()[-4000:]},
+            ) from exc
     except TransientError as exc:
         delay = retry_delay(attempt)
         if delay is None:

@@ -10,6 +10,8 @@ Modes (POST JSON to _control):
                                                     answer is lost: 504 from a 'gateway', or held past the client's
                                                     timeout
 Optional "count": N limits any mode to the next N requests, after which the system is up again.
+Optional "only_modifying": true applies the mode to modifying requests (POST/PATCH/PUT/DELETE) only, e.g. to let
+reads through while every write fails.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def gate(system: str, *, modifying: bool) -> tuple[HttpResponse | None, bool]:
     if fault is None:
         return None, False
     params = fault.params or {}
-    if fault.mode == "lose_response" and not modifying:
+    if not modifying and (fault.mode == "lose_response" or params.get("only_modifying")):
         return None, False
     if not _consume(fault):
         return None, False

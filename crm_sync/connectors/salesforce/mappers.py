@@ -171,9 +171,9 @@ def contact_from_salesforce(contact: dict) -> Contact:
 def country_code(value) -> str:
     """ISO alpha-2 for a country as typed; "" when the table does not know it (left for address validation)."""
     text = _text(value)
-    if len(text) == 2 and text.isalpha():
-        return text.upper()
-    return COUNTRY_CODES.get(text.lower(), "")
+    if text.lower() in COUNTRY_CODES:  # first: "UK" is typed often but is not the ISO code (GB)
+        return COUNTRY_CODES[text.lower()]
+    return text.upper() if len(text) == 2 and text.isalpha() else ""
 
 
 def region_code(value, country: str) -> str:
@@ -181,8 +181,9 @@ def region_code(value, country: str) -> str:
     text = _text(value)
     if not text:
         return ""
-    if len(text) <= 3 and text.replace(".", "").isalnum():
-        return text.replace(".", "").upper()
+    compact = text.replace(".", "")
+    if len(compact) <= 3 and compact.isalnum():
+        return compact.upper()
     return REGION_CODES.get(country.upper(), {}).get(text.lower(), text)
 
 

@@ -84,6 +84,12 @@ def parse_outbound_message(body: bytes | str) -> OutboundMessage:
     )
 
 
+def is_from_organization(message: OutboundMessage, organization_id: str) -> bool:
+    """True when the message comes from this org; org ids compare on their 15-character form (15 or 18 given)."""
+    expected = (organization_id or "").strip()
+    return len(expected) >= 15 and message.organization_id[:15] == expected[:15]
+
+
 def _parse_xml(body: bytes | str) -> Element:
     if not body or not body.strip():
         raise MalformedOutboundMessage("the body is empty, expected a SOAP Outbound Message")
