@@ -71,7 +71,9 @@ class CustomerMappingAdmin(CrosswalkAdmin):
         "duns", "country", "city", "status", "erp_system", "updated_at",
     )
     list_filter = (*COMMON_FILTERS, "country")
-    search_fields = ("crm_account_name", "=crm_account_id", "business_partner", "business_partner_name", "vat_id", "duns", "city")
+    search_fields = (
+        "crm_account_name", "=crm_account_id", "business_partner", "business_partner_name", "vat_id", "duns", "city",
+    )
     fieldsets = (
         ("CRM account", {"fields": ("crm_account_name", "crm_account_id", "aliases")}),
         ("ERP business partner", {"fields": ("business_partner", "business_partner_name", "ship_to_party")}),
@@ -122,5 +124,7 @@ class TransformationLogAdmin(ReadOnlyAdmin):
     search_fields = ("=handoff_id", "input_text", "output")
     show_full_result_count = False
     list_per_page = 100
-    fields = ("created_at", "handoff_id", "kind", "field", "input_text", "output", "rule", "confidence", "accepted", "candidates")
+    fields = (
+        "created_at", "handoff_id", "kind", "field", "input_text", "output", "rule", "confidence", "accepted", "candidates",
+    )
     readonly_fields = fields

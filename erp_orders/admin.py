@@ -53,7 +53,9 @@ class HandoffAdmin(SimpleHistoryAdmin):
     inlines = (HandoffExceptionInline, DeadLetterInline)
     fieldsets = (
         ("Deal", {"fields": ("crm_system", "crm_record_id", "deal_name", "customer_name", ("amount", "currency"))}),
-        ("State", {"fields": ("state", "risk_level", "attempts", "next_attempt_at", "last_error", "lease_owner", "lease_until")}),
+        ("State", {"fields": (
+            "state", "risk_level", "attempts", "next_attempt_at", "last_error", "lease_owner", "lease_until",
+        )}),
         ("ERP", {"fields": ("erp_system", "erp_reference", "erp_order_number", "created_in_erp_at")}),
         ("Writeback and flag", {"fields": ("writeback_status", "completed_at", "flagged", "flag_reason")}),
         ("Payloads", {"classes": ("collapse",), "fields": ("deal", "order_request", "inbound_event")}),

@@ -10,7 +10,9 @@ from .models import Alert, DeadLetter, HandoffException
 
 @admin.register(HandoffException)
 class HandoffExceptionAdmin(SimpleHistoryAdmin):
-    list_display = ("id", "handoff", "type", "team", "state", "field", "short_message", "created_at", "escalate_at", "assignee")
+    list_display = (
+        "id", "handoff", "type", "team", "state", "field", "short_message", "created_at", "escalate_at", "assignee",
+    )
     list_filter = ("state", "team", "type")
     search_fields = ("message", "field", "handoff__crm_record_id", "handoff__deal_name", "handoff__customer_name")
     list_select_related = ("handoff", "assignee")

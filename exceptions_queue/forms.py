@@ -23,11 +23,12 @@ class HandoffFilterForm(forms.Form):
         ),
     )
     state = forms.ChoiceField(required=False, choices=_any(HandoffState.choices, "All states"))
-    crm_system = forms.ChoiceField(required=False, label="CRM", choices=[("", "All CRMs")])
+    # Any value filters (an unknown CRM simply matches nothing); the menu lists the CRMs that have handoffs.
+    crm_system = forms.CharField(required=False, label="CRM", max_length=40, widget=forms.Select)
 
     def __init__(self, *args, crm_systems: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["crm_system"].choices = _any([(s, s.title()) for s in crm_systems], "All CRMs")
+        self.fields["crm_system"].widget.choices = _any([(s, s.title()) for s in crm_systems], "All CRMs")
 
     def filters(self) -> dict:
         """Valid filters as selector keyword arguments; invalid values are ignored rather than blanking the page."""
@@ -46,17 +47,18 @@ class ExceptionFilterForm(forms.Form):
         return {"team": data.get("team", ""), "type": data.get("type", "")}
 
 
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
 class EventSearchForm(forms.Form):
     crm_id = forms.CharField(required=False, label="CRM record id")
     erp_order = forms.CharField(required=False, label="ERP order no.")
-    type = forms.CharField(required=False, label="Event type", widget=forms.TextInput(attrs={"placeholder": "e.g. erp.create"}))
+    type = forms.CharField(
+        required=False, label="Event type", widget=forms.TextInput(attrs={"placeholder": "e.g. handoff_opened"})
+    )
     outcome = forms.ChoiceField(required=False, choices=_any(Outcome.choices))
-    since = forms.DateTimeField(
-        required=False, label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    )
-    until = forms.DateTimeField(
-        required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    )
+    since = forms.DateTimeField(required=False, label="From", widget=LOCAL_DATETIME)
+    until = forms.DateTimeField(required=False, label="To", widget=LOCAL_DATETIME)
 
     def clean(self):
         data = super().clean()

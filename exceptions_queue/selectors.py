@@ -185,7 +185,9 @@ def handoff_event_count(handoff_id: int) -> int:
 # ---- exceptions, dead letters ----------------------------------------------------------------------------------------
 
 
-def exception_list(*, state: str = HandoffException.State.OPEN, team: str = "", type: str = "", crm_id: str = "") -> QuerySet[HandoffException]:
+def exception_list(
+    *, state: str = HandoffException.State.OPEN, team: str = "", type: str = "", crm_id: str = ""
+) -> QuerySet[HandoffException]:
     exceptions = HandoffException.objects.select_related("handoff").defer(
         *(f"handoff__{name}" for name in HANDOFF_LIST_DEFERRED)
     )

@@ -79,7 +79,9 @@ class HandoffListView(OpsPageMixin, ListView):
     section = "handoffs"
 
     def get(self, request, *args, **kwargs):
-        self.filter_form = HandoffFilterForm(request.GET or None, crm_systems=selectors.crm_systems())
+        # The CRM menu is only drawn on the full page; the 3-second refresh of the rows skips its query.
+        crm_systems = [] if self.is_partial_request() else selectors.crm_systems()
+        self.filter_form = HandoffFilterForm(request.GET or None, crm_systems=crm_systems)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):

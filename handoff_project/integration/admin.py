@@ -52,7 +52,9 @@ class EventAdmin(ReadOnlyAdmin):
 
 @admin.register(InboundEvent)
 class InboundEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "received_at", "system", "status", "dedup_key", "deliveries", "content_type", "body_bytes", "processed_at")
+    list_display = (
+        "id", "received_at", "system", "status", "dedup_key", "deliveries", "content_type", "body_bytes", "processed_at",
+    )
     list_filter = ("system", "status", ("received_at", admin.DateFieldListFilter))
     search_fields = ("=id", "dedup_key", "path")
     readonly_fields = (

@@ -130,3 +130,10 @@ def test_list_query_count_does_not_grow_with_rows(client_as, django_assert_max_n
     HandoffFactory.create_batch(20, flagged=True, flag_reason="check")
     with django_assert_max_num_queries(10):
         client.get(LIST)
+
+
+def test_htmx_refresh_keeps_the_crm_filter(client_as):
+    hubspot = HandoffFactory(crm_system="hubspot")
+    HandoffFactory(crm_system="salesforce")
+    response = client_as("viewer").get(LIST, {"crm_system": "hubspot"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="handoff-rows")
+    assert listed_ids(response) == [hubspot.pk]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -144,7 +145,7 @@ def test_price_five_percent_above_sap_lands_with_the_pricing_team_and_both_calcu
     assert handoff.state == HandoffState.EXCEPTION
     exc = HandoffException.objects.get(handoff=handoff)
     assert (exc.type, exc.team) == ("price_variance", "pricing")
-    assert exc.detail["crm_unit_price"] == "1890.00" and exc.detail["erp_unit_price"] in ("1800", "1800.00")
+    assert Decimal(exc.detail["crm_unit_price"]) == Decimal("1890") and Decimal(exc.detail["erp_unit_price"]) == Decimal("1800")
     assert "5.0%" in exc.message
     assert sap_orders(reference=f"SF-{opp}") == []
 
@@ -152,8 +153,8 @@ def test_price_five_percent_above_sap_lands_with_the_pricing_team_and_both_calcu
 def test_failed_writeback_flags_the_handoff_and_alerts_ops(world, worker):
     from crm_sync.connectors.salesforce.sandbox_records import update_record
 
-    set_fault("salesforce", "down", status=503, only_modifying=True)  # reads work, every write fails
     opp = create_opportunity(world, "Acme Corp", GOOD_LINES)
+    set_fault("salesforce", "down", status=503, only_modifying=True)  # reads work, every write fails
     update_record("Opportunity", opp, {"StageName": "Closed Won"})  # the rep's click, inside Salesforce
     handoff = wait_for(settled(opp), timeout=180, pump=True, message="writeback to fail")
     assert handoff.state == HandoffState.CREATED, worker.log()
@@ -161,3 +162,64 @@ def test_failed_writeback_flags_the_handoff_and_alerts_ops(world, worker):
     assert len(sap_orders(reference=f"SF-{opp}")) == 1
     assert HandoffException.objects.filter(handoff=handoff, type="writeback_failed", state="open").exists()
     assert Alert.objects.filter(handoff=handoff, title__startswith="Writeback failed").exists()
+
+
+def test_no_secret_reaches_the_event_log_or_the_raw_store(world, worker, settings):
+    import base64
+    import json
+
+    opp = create_opportunity(world, "Acme Corp", GOOD_LINES)
+    mark_won(world, opp)
+    wait_for(settled(opp), timeout=90, message="handoff to settle")
+    tokens = [r["data"].get("access_token") for r in __import__("handoff_project.sandbox.models", fromlist=["x"]).SandboxRecord.objects.filter(system="salesforce").values("data") if isinstance(r["data"], dict)]
+    secrets = [
+        settings.SALESFORCE_CLIENT_SECRET,
+        settings.SAP_PASSWORD,
+        base64.b64encode(f"{settings.SAP_USER}:{settings.SAP_PASSWORD}".encode()).decode(),
+        *[t for t in tokens if t],
+    ]
+    stored = []
+    for e in Event.objects.all():
+        stored += [e.request_body, e.body, e.endpoint, e.message, json.dumps(e.data)]
+    for i in InboundEvent.objects.all():
+        stored += [i.body, json.dumps(i.headers)]
+    blob = "\n".join(stored)
+    assert Event.objects.filter(system="salesforce", endpoint__contains="oauth2/token").exists()
+    for secret in secrets:
+        assert secret not in blob
+    assert "Bearer " not in blob.replace("Bearer [REDACTED]", "")
+    assert '"access_token": "[REDACTED]"' in blob or '"access_token":"[REDACTED]"' in blob
+
+
+def test_exception_fixed_in_the_crosswalk_and_requeued_completes(world, worker, django_user_model):
+    from crosswalk.models import ProductMapping
+    from erp_orders.services import requeue_handoff
+
+    opp = create_opportunity(world, "Initech GmbH", [("Custom Integration Workshop", "1", "1800.00", "0")])
+    mark_won(world, opp)
+    handoff = wait_for(settled(opp), timeout=90, message="exception")
+    assert handoff.state == HandoffState.EXCEPTION
+    ProductMapping.objects.create(crm_product_name="Custom Integration Workshop", material="SV-TRN-DAY", material_group="SV01", unit="EA")
+    user = django_user_model.objects.create_user("opsperson")
+    requeue_handoff(handoff_id=handoff.pk, user=user, note="mapped the workshop to training days")
+
+    handoff = wait_for(lambda: (h := handoff_for(opp)).state == HandoffState.WRITTEN_BACK and h, timeout=90, message="written back")
+    assert len(sap_orders(reference=f"SF-{opp}")) == 1
+    exc = HandoffException.objects.get(handoff=handoff)
+    assert exc.state == "resolved" and exc.resolved_by == user
+    assert Event.objects.filter(handoff_id=handoff.pk, event_type="requeued", message__contains="opsperson").exists()
+
+
+def test_dead_letter_requeued_after_the_outage_creates_the_order_once(world, worker):
+    from erp_orders.services import requeue_handoff
+
+    set_fault("sap", "down")
+    opp = create_opportunity(world, "Acme Corp", GOOD_LINES)
+    mark_won(world, opp)
+    handoff = wait_for(settled(opp), timeout=180, pump=True, message="dead letter")
+    assert handoff.state == HandoffState.DEAD
+    set_fault("sap", "up")
+    requeue_handoff(handoff_id=handoff.pk)
+    wait_for(lambda: handoff_for(opp).state == HandoffState.WRITTEN_BACK, timeout=90, message="written back")
+    assert len(sap_orders(reference=f"SF-{opp}")) == 1
+    assert DeadLetter.objects.get(handoff=handoff).state == "requeued"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 import string
 
 _SUFFIX_ALPHABET = string.ascii_uppercase + "012345"
@@ -42,6 +43,11 @@ def new_id(prefix: str) -> str:
     """A fresh 18-character id with the object's key prefix (001 Account, 006 Opportunity, 04l notification…)."""
     if len(prefix) != 3:
         raise ValueError("a Salesforce key prefix has three characters")
-    # prefix + instance-like "5g" + zero padding + 7 random base-62 characters, as real ids look.
-    id15 = prefix + "5g000" + "".join(secrets.choice(_BASE62) for _ in range(7))
+    # prefix + instance-like "5g" + 9 base-62 digits of the clock + 1 random character: like real ids, later
+    # records get larger ids, so "ORDER BY Id" is creation order (line items without SortOrder rely on it).
+    micros, clock = time.time_ns() // 1000, ""
+    for _ in range(9):
+        micros, digit = divmod(micros, 62)
+        clock = _BASE62[digit] + clock
+    id15 = prefix + "5g" + clock + secrets.choice(_BASE62)
     return id15 + case_safe_suffix(id15)
