@@ -11,7 +11,6 @@ import hashlib
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -19,7 +18,13 @@ from handoff_project.integration.events import record_event
 from handoff_project.integration.models import InboundEvent, Outcome
 from handoff_project.integration.steps import enqueue
 
-from .connectors.salesforce.outbound import MalformedOutboundMessage, ack_response, parse_outbound_message, soap_fault
+from .connectors.salesforce.outbound import (
+    MalformedOutboundMessage,
+    ack_response,
+    is_from_organization,
+    parse_outbound_message,
+    soap_fault,
+)
 from .services import store_inbound_event
 
 SOAP = "text/xml; charset=utf-8"
@@ -36,7 +41,7 @@ def salesforce_outbound_message(request):
         return HttpResponse(soap_fault(f"Malformed Outbound Message: {exc}"), status=400, content_type=SOAP)
 
     expected = settings.SALESFORCE_ORGANIZATION_ID
-    if not expected or not constant_time_compare(message.organization_id, expected):
+    if not is_from_organization(message, expected):
         reason = (
             "SALESFORCE_ORGANIZATION_ID is not configured"
             if not expected

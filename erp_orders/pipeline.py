@@ -96,8 +96,9 @@ class Step:
 
 
 def _dead_letter_handoff(handoff: Handoff, error: IntegrationError, exhausted: bool, step: str) -> None:
-    _save(handoff, state=HandoffState.DEAD, last_error=str(error))
-    dead_letter(handoff=handoff, step=step, error=error, retries_exhausted=exhausted)
+    with transaction.atomic():
+        dead_letter(handoff=handoff, step=step, error=error, retries_exhausted=exhausted)
+        _save(handoff, state=HandoffState.DEAD, last_error=str(error))
 
 
 def _writeback_failed(handoff: Handoff, error: IntegrationError, exhausted: bool) -> None:
@@ -106,10 +107,13 @@ def _writeback_failed(handoff: Handoff, error: IntegrationError, exhausted: bool
     from exceptions_queue.models import ExceptionType
 
     reason = f"The ERP order {handoff.erp_order_number} was created but writing it back to the CRM failed: {error}"
-    _save(handoff, writeback_status=WritebackStatus.FAILED, flagged=True, flag_reason=reason, last_error=str(error))
-    open_exception(handoff=handoff, type=ExceptionType.WRITEBACK_FAILED, message=reason + " Fix the CRM side and re-queue the writeback.", field="erp_order_number", detail=error.as_dict())
-    flagged = crm.flag_deal_in_crm(crm_system=handoff.crm_system, crm_record_id=handoff.crm_record_id, message=reason)
-    send_alert(title=f"Writeback failed: {handoff.deal_name or handoff.crm_record_id}", text=reason + ("" if flagged else " (the deal could not be flagged in the CRM either)"), severity="error", handoff=handoff)
+    flagged_in_crm = crm.flag_deal_in_crm(crm_system=handoff.crm_system, crm_record_id=handoff.crm_record_id, message=reason)
+    with transaction.atomic():  # the flag, the exception and the alert appear together
+        open_exception(handoff=handoff, type=ExceptionType.WRITEBACK_FAILED, field="erp_order_number", detail=error.as_dict(),
+                       message=reason + " Fix the CRM side and re-queue the writeback.")
+        send_alert(title=f"Writeback failed: {handoff.deal_name or handoff.crm_record_id}", severity="error", handoff=handoff,
+                   text=reason + ("" if flagged_in_crm else " (the deal could not be flagged in the CRM either)"))
+        _save(handoff, writeback_status=WritebackStatus.FAILED, flagged=True, flag_reason=reason, last_error=str(error))
 
 
 STEPS: dict[str, Step] = {

@@ -7,7 +7,7 @@ page that refreshes every few seconds stays cheap.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Length
@@ -70,7 +70,6 @@ class HandoffDetail:
     exceptions: list[HandoffException]
     dead_letters: list[DeadLetter]
     events: list[Event]
-    summary: dict = field(default_factory=dict)
 
     @property
     def open_exceptions(self) -> list[HandoffException]:

@@ -207,6 +207,7 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 SALESFORCE_ENABLED = env_bool("SALESFORCE_ENABLED", False)
 SALESFORCE_BASE_URL = os.environ.get("SALESFORCE_BASE_URL", "")  # login host, e.g. https://login.salesforce.com
 SALESFORCE_API_VERSION = os.environ.get("SALESFORCE_API_VERSION", "v61.0")
+SALESFORCE_DEFAULT_CURRENCY = os.environ.get("SALESFORCE_DEFAULT_CURRENCY", "USD")  # orgs without multi-currency
 SALESFORCE_ORGANIZATION_ID = os.environ.get("SALESFORCE_ORGANIZATION_ID", "")
 SALESFORCE_CLIENT_ID = os.environ.get("SALESFORCE_CLIENT_ID", "")
 SALESFORCE_CLIENT_SECRET = os.environ.get("SALESFORCE_CLIENT_SECRET", "")

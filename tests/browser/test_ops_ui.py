@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -52,6 +53,10 @@ def page():
         page.goto("about:blank")
         context.close()
         browser.close()
+        # While Playwright's loop runs, Django keeps this thread's connections apart (asgiref treats the thread as
+        # async), so the test's own queries used a connection of their own: close it here, inside the loop, or
+        # dropping the test database at the end of the session finds it still in use.
+        connections.close_all()
 
 
 @pytest.fixture

@@ -31,6 +31,10 @@ def world(sandbox_urls):
     }
     yield client
     client.close()
+    # no Outbound Message thread may write after the test database is flushed
+    from crm_sync.connectors.salesforce.sandbox_outbound import wait_for_deliveries
+
+    wait_for_deliveries(timeout=30)
 
 
 def create_opportunity(client, account: str, lines, *, terms: str = "Net 30", name: str = "") -> str:

@@ -9,6 +9,8 @@ in urn:sobject.enterprise.soap.sforce.com.
 
 from __future__ import annotations
 
+import hmac
+
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import escape
@@ -87,7 +89,7 @@ def parse_outbound_message(body: bytes | str) -> OutboundMessage:
 def is_from_organization(message: OutboundMessage, organization_id: str) -> bool:
     """True when the message comes from this org; org ids compare on their 15-character form (15 or 18 given)."""
     expected = (organization_id or "").strip()
-    return len(expected) >= 15 and message.organization_id[:15] == expected[:15]
+    return len(expected) >= 15 and hmac.compare_digest(message.organization_id[:15].encode(), expected[:15].encode())
 
 
 def _parse_xml(body: bytes | str) -> Element:

@@ -1,0 +1,48 @@
+"""`python -m benchmarks._webserver HOST PORT`: the app under Django's threaded WSGI server.
+
+The same server class `manage.py runserver` and the tests' live server use (one process, one thread per request,
+`django.core.servers.basehttp`), built from `django.core.wsgi.get_wsgi_application()` directly, so it does not
+depend on settings.WSGI_APPLICATION (handoff_project/wsgi.py, which `runserver` imports, is missing from the repository).
+Like the live server (ThreadedWSGIServer), each request thread closes its database connections when it ends.
+SIGTERM stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str]) -> int:
+    host, port = argv[0], int(argv[1])
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "handoff_project.settings")
+
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    httpd = ThreadedWSGIServer((host, port), WSGIRequestHandler, ipv6=False)
+    httpd.daemon_threads = True
+    httpd.set_app(application)
+
+    def stop(_signum, _frame):
+        threading.Thread(target=httpd.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"serving on http://{host}:{port}/ (Django ThreadedWSGIServer, pid {os.getpid()})", flush=True)
+    try:
+        httpd.serve_forever(poll_interval=0.2)
+    finally:
+        httpd.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
