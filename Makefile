@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $(STAMP)
 
+# Static files collected for WhiteNoise (production serving, and no warnings in tests).
+staticfiles/.collected: $(STAMP) $(shell find static -type f 2>/dev/null)
+	$(PY) manage.py collectstatic --noinput -v0
+	touch $@
+
 install: $(STAMP)
 
 # Debian's chromium for the Playwright browser tests (`playwright install` cannot download here).
@@ -24,12 +29,12 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "WARNING: chromium could not be installed; browser tests will be skipped"; }
 
-demo: $(STAMP)
+demo: $(STAMP) staticfiles/.collected
 	$(PY) manage.py migrate --noinput -v0
 	SANDBOX_ENABLED=1 $(PY) manage.py seed_demo
 	SANDBOX_ENABLED=1 $(PY) manage.py run_demo
 
-test: $(STAMP) chromium
+test: $(STAMP) staticfiles/.collected chromium
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)

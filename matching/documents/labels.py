@@ -11,13 +11,14 @@ INVOICE_NUMBER = [
     r"factuur\s*-?\s*(?:nummer|nr\.?)", r"num[ée]ro\s+de\s+facture", r"facture\s*(?:n[°o]\.?|num[ée]ro)",
     r"n[°o]\s*(?:de\s+)?facture", r"numer\s+faktury", r"faktura\s*(?:vat\s*)?nr\.?", r"n[úu]mero\s+de\s+factura",
     r"credit\s*note\s*(?:number|no\.?)", r"gutschrift\s*(?:nr\.?|nummer)", r"document\s*(?:no\.?|number)",
+    r"(?:rechnung|invoice|facture|factuur)\b[^:\n]{0,40}?\b(?:nr|no|n°)\.?", r"^(?:facture|invoice|rechnung)\b",
     r"invoice\s*:", r"booking\s*id",
 ]
 ISSUE_DATE = [
     r"invoice\s*date", r"date\s+of\s+(?:the\s+)?invoice", r"date\s+of\s+issue", r"issue\s*date", r"rechnungsdatum",
     r"belegdatum", r"factuurdatum", r"date\s+de\s+(?:la\s+)?facture", r"date\s+d'[ée]mission", r"data\s+wystawienia",
-    r"fecha\s+(?:de\s+)?factura", r"billing\s+date", r"(?<!due\s)(?<!order\s)(?<!delivery\s)date\s*:", r"datum\s*:",
-    r"\bvom\b", r"\bdated?\b",
+    r"fecha\s+(?:de\s+)?factura", r"billing\s+date", r"\bvom\b", r"(?<!due\s)(?<!order\s)(?<!delivery\s)\bdate\s*:", r"\bdatum\s*:",
+    r"\bdated?\b",
 ]
 DUE_DATE = [
     r"due\s*date", r"payment\s+due(?:\s+date)?", r"due\s+on", r"pay(?:able)?\s+by", r"f[äa]llig(?:keit|\s+am)?",
@@ -32,10 +33,11 @@ GRAND_TOTAL = [
     r"razem\s+do\s+zap[łl]aty", r"importe\s+total", r"amount\s+due", r"total\s+due", r"\btotal\b",
 ]
 TAX_BASIS_TOTAL = [
-    r"sub\s*-?\s*total", r"total\s+net", r"net\s+(?:total|amount)", r"total\s*\(?\s*excl?(?:\.|uding)?\s*(?:vat|tax)",
+    r"total\s+net", r"net\s+(?:total|amount)", r"total\s*\(?\s*excl?(?:\.|uding)?\s*(?:vat|tax)",
     r"total\s+before\s+tax", r"taxable\s+(?:amount|value)", r"amount\s+untaxed", r"rechnungssumme\s+ohne\s+ust",
     r"nettobetrag", r"summe\s+netto", r"gesamt\s*netto", r"nettosumme", r"warenwert", r"total\s+ht", r"montant\s+ht",
-    r"exclusief\s+btw", r"totaal\s+excl", r"razem\s+netto", r"base\s+imponible", r"\bnetto\b",
+    r"exclusief\s+btw", r"totaal\s+excl", r"razem\s+netto", r"base\s+imponible", r"sub\s*-?\s*total\b",
+    r"\bnetto\b",
 ]
 TAX_TOTAL = [
     r"total\s+(?:vat|tax|gst)", r"(?:vat|tax|gst)\s+(?:amount|total)", r"steuerbetrag", r"umsatzsteuer\s*(?:betrag)?",

@@ -26,7 +26,12 @@ from .normalize import (
 
 SAME_LINE, NEXT_LINE, UNLABELLED = 0.80, 0.65, 0.45
 AGREEING = 0.92
-_NUMBER = re.compile(r"[-−(]?(?:[€$£¥₹]\s?)?\d[\d.,'’\u00a0 ]*\d(?:\s?[€$£])?\)?|[-−]?\d")
+# An amount: digits with thousands marks (a space only before three digits and a decimal part: '1 234,56'),
+# never glued to letters (so 'DE123456789' or 'INV2024' is no amount).
+_NUMBER = re.compile(
+    r"(?<![A-Za-z\d])[-−(]?(?:[€$£¥₹]\s?)?"
+    r"(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+[.,]\d{2}(?!\d)|\d[\d.,'’]*\d|\d)(?:\s?[€$£])?\)?(?![A-Za-z])"
+)
 _PERCENT_AFTER = re.compile(r"^\s?%")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/._#]*\d[A-Za-z0-9\-/._]*|\d+")
 _KERNED_LABEL = re.compile(r"\b([A-Z]) ([a-zäöüé]{3,}\s*:)")  # "F actuurnummer:" as some PDFs set it
@@ -41,7 +46,12 @@ def _label(patterns: list[str]) -> re.Pattern:
     return re.compile(r"(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\s*[:#.]?\s*", re.I)
 
 
-LABELS = {name: _label(getattr(labels, name.upper())) for name in (
+def _ranked(patterns: list[str]) -> list[re.Pattern]:
+    """One pattern per label, in the order labels.py gives: a more specific label outranks a generic one."""
+    return [re.compile(rf"(?:{p})\s*[:#.]?\s*", re.I) for p in patterns]
+
+
+LABELS = {name: _ranked(getattr(labels, name.upper())) for name in (
     "invoice_number", "issue_date", "due_date", "grand_total", "tax_basis_total", "tax_total", "due_payable",
     "line_total", "po_reference", "payment_terms")}
 _BUYER, _SELLER = _label(labels.BUYER_BLOCK), _label(labels.SELLER_BLOCK)
@@ -51,24 +61,26 @@ _TERMS_PHRASE = re.compile("|".join(labels.PAYMENT_TERMS_PHRASES), re.I)
 
 
 def labelled(lines: list[str], name: str, parse, *, last: bool = False):
-    """(value, confidence) of the first (or last) label of `name` whose value parses, same line then next line."""
-    pattern = LABELS[name]
-    found = None
-    for index, line in enumerate(lines):
-        for match in pattern.finditer(line):
-            rest = line[match.end():]
-            value = parse(rest)
-            if value is not None:
-                candidate = (value, SAME_LINE)
-            elif not rest.strip() and index + 1 < len(lines) and (value := parse(lines[index + 1])) is not None:
-                candidate = (value, NEXT_LINE)
-            else:
-                continue
-            if not last:
-                return candidate
-            found = candidate
-            break
-    return found
+    """(value, confidence) for the best-ranked label of `name` whose value parses: on the same line after the label,
+    else on the line below it. With `last`, the last such line wins (a total repeated at the end of the page)."""
+    for pattern in LABELS[name]:
+        found = None
+        for index, line in enumerate(lines):
+            for match in pattern.finditer(line):
+                rest = line[match.end():]
+                value = parse(rest)
+                if value is not None:
+                    found = (value, SAME_LINE)
+                elif not rest.strip() and index + 1 < len(lines) and (value := parse(lines[index + 1])) is not None:
+                    found = (value, NEXT_LINE)
+                else:
+                    continue
+                break
+            if found and not last:
+                return found
+        if found:
+            return found
+    return None
 
 
 def amounts_in(text: str) -> list[Decimal]:
@@ -83,7 +95,14 @@ def amounts_in(text: str) -> list[Decimal]:
     return values
 
 
-def last_amount(text: str) -> Decimal | None:
+def amount_after_label(text: str) -> Decimal | None:
+    """The amount a label introduces: the first one written with decimals ('€ 124,61' after 'BTW 21%'), else the
+    last number on the line."""
+    for match in _NUMBER.finditer(text):
+        if _PERCENT_AFTER.match(text[match.end():]):
+            continue
+        if re.search(r"[.,]\d{2}\)?\s?[€$£]?$", match.group(0).strip()):
+            return parse_amount(match.group(0))
     values = amounts_in(text)
     return values[-1] if values else None
 
@@ -91,9 +110,20 @@ def last_amount(text: str) -> Decimal | None:
 def identifier(text: str) -> str | None:
     for token in _IDENTIFIER.findall(text.strip()):
         token = token.strip(".,:;#")
-        if any(c.isdigit() for c in token) and len(token) >= 3 and not parse_date(token):
+        if any(c.isdigit() for c in token) and len(token) >= 3 and parse_date(token) != _whole_date(token):
             return token
     return None
+
+
+def _whole_date(token: str):
+    """The date a token is, when it is nothing but a date (so 'RE-20190610/507' stays an invoice number)."""
+    return parse_date(token) if re.fullmatch(r"[\d./-]{6,10}", token) else object()
+
+
+def last_amount(text: str) -> Decimal | None:
+    """Tax rows list base, rate and tax: the tax is the last amount."""
+    values = amounts_in(text)
+    return values[-1] if values else None
 
 
 def extract_header(text: str, source: str = "text") -> dict[str, ExtractedField]:
@@ -102,8 +132,9 @@ def extract_header(text: str, source: str = "text") -> dict[str, ExtractedField]
     found["invoice_number"] = labelled(lines, "invoice_number", identifier)
     found["issue_date"] = labelled(lines, "issue_date", parse_date)
     found["due_date"] = labelled(lines, "due_date", parse_date)
-    for name in ("grand_total", "tax_basis_total", "tax_total", "due_payable", "line_total"):
-        found[name] = labelled(lines, name, last_amount, last=name in ("grand_total", "due_payable"))
+    for name in ("grand_total", "tax_basis_total", "due_payable", "line_total"):
+        found[name] = labelled(lines, name, amount_after_label, last=name in ("grand_total", "due_payable"))
+    found["tax_total"] = labelled(lines, "tax_total", last_amount, last=True)
     found["po_reference"] = labelled(lines, "po_reference", identifier)
     found["payment_terms"] = _payment_terms(lines)
     found["currency"] = _currency(lines)
@@ -178,18 +209,17 @@ def _seller_vat(lines: list[str]):
 
 
 def _name_after(lines: list[str], index: int, match_end: int) -> str | None:
-    """The party name after a block label: the rest of the line, a 'Name:' line, or the next line."""
-    rest = lines[index][match_end:].strip(" :")
-    if len(rest) >= 3 and not parse_amount(rest[:1]):
+    """The party name after a block label: the rest of the line, a 'Name:' line below, or the next line that is not
+    a customer number."""
+    rest = lines[index][match_end:].strip(" :/")
+    if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", rest)) >= 3 and not _BUYER.match(rest) and not _SELLER.match(rest):
         return rest
     for line in lines[index + 1:index + 4]:
-        if line.lower().startswith("name"):
+        if re.match(r"name\s*:", line, re.I):
             return line.split(":", 1)[-1].strip() or None
-    if index + 1 < len(lines):
-        following = lines[index + 1].strip()
-        if re.search(r"(?:nummer|number|no\.?)\s*:", following, re.I) and index + 2 < len(lines):
-            following = lines[index + 2]
-        return following if len(following) >= 3 else None
+    for line in lines[index + 1:index + 3]:
+        if not re.search(r"(?:nummer|number|no\.?|id)\s*:", line, re.I) and len(line) >= 3:
+            return line
     return None
 
 
