@@ -177,6 +177,7 @@ class AppProcess:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         self.log_path = LOG_DIR / f"{label}-{os.getpid()}.log"
         self._log = None
+        self._stopped = False
 
     def start(self) -> "AppProcess":
         self._log = open(self.log_path, "w")
@@ -193,9 +194,10 @@ class AppProcess:
             raise BenchmarkFailed(f"the {self.label} exited with {self.proc.returncode}:\n{self.tail()}")
 
     def stop(self, timeout: float = 15) -> None:
-        """SIGTERM to the whole group, then SIGKILL if it does not go in time."""
-        if self.proc is None:
+        """SIGTERM to the whole group, then SIGKILL if it does not go in time. Idempotent."""
+        if self.proc is None or self._stopped:
             return
+        self._stopped = True
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)

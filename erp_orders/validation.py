@@ -57,6 +57,7 @@ def check_prices(order: OrderRequest, adapter: ERPAdapter) -> list[Failure]:
             continue
         variance = price_variance(line.unit_price.amount, erp.amount)
         if price_variance_exceeds_tolerance(variance):
+            qty, crm_unit, erp_unit = _plain(line.quantity), _money(line.unit_price.amount), _money(erp.amount)
             crm_total = (line.unit_price.amount * line.quantity).quantize(Decimal("0.01"))
             erp_total = (erp.amount * line.quantity).quantize(Decimal("0.01"))
             failures.append(
@@ -64,8 +65,8 @@ def check_prices(order: OrderRequest, adapter: ERPAdapter) -> list[Failure]:
                     ExceptionType.PRICE_VARIANCE,
                     f"Line {line.line_number} ({line.description}): the CRM price {line.unit_price} differs from the "
                     f"ERP price {erp} for customer {order.sold_to} by {variance:.1%} (tolerance "
-                    f"{settings.HANDOFF_RULES['price_variance_tolerance']:.0%}). CRM: {line.quantity} × "
-                    f"{line.unit_price.amount} = {crm_total}; ERP: {line.quantity} × {erp.amount} = {erp_total}. "
+                    f"{settings.HANDOFF_RULES['price_variance_tolerance']:.0%}). CRM: {qty} × {crm_unit} = {crm_total}; "
+                    f"ERP: {qty} × {erp_unit} = {erp_total}. "
                     "Correct the price in the CRM or the ERP price list, or override with a reason.",
                     field=f"lines[{line.line_number}].unit_price",
                     detail={
@@ -81,3 +82,12 @@ def check_prices(order: OrderRequest, adapter: ERPAdapter) -> list[Failure]:
                 )
             )
     return failures
+
+
+def _plain(value: Decimal) -> str:
+    """5.0 → "5", 2.50 → "2.5": quantities as a person writes them."""
+    return f"{value.normalize():f}"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01')):,}"

@@ -15,6 +15,12 @@ class Team(models.TextChoices):
     LOGISTICS = "logistics", "Logistics"
     SALES_OPS = "sales_ops", "Sales ops"
     OPS = "ops", "Integration ops"
+    PROCUREMENT = "procurement", "Procurement"
+    RECEIVING = "receiving", "Receiving"
+    WAREHOUSE = "warehouse", "Warehouse manager"
+    AP_SUPERVISOR = "ap_supervisor", "AP supervisor"
+    AP_TEAM = "ap_team", "AP team"
+    AP_ANALYST = "ap_analyst", "AP analyst"
 
 
 class ExceptionType(models.TextChoices):
@@ -27,6 +33,18 @@ class ExceptionType(models.TextChoices):
     BELOW_MINIMUM = "below_minimum", "Below minimum order value"
     ERP_ERROR = "erp_error", "ERP creation error"
     WRITEBACK_FAILED = "writeback_failed", "Writeback to CRM failed"
+    # Supplier invoices (requirements.md, "Invoice 3-way match")
+    INVOICE_PRICE_VARIANCE = "invoice_price_variance", "Invoice price variance"
+    INVOICE_QUANTITY_VARIANCE = "invoice_quantity_variance", "Invoice quantity variance"
+    NO_GOODS_RECEIPT = "no_goods_receipt", "No goods receipt"
+    VENDOR_MISMATCH = "vendor_mismatch", "Vendor differs from PO"
+    DUPLICATE_INVOICE = "duplicate_invoice", "Duplicate invoice"
+    PAYMENT_TERMS_DIFFER = "payment_terms_differ", "Payment terms differ"
+    INVOICE_UNORDERED_ITEM = "invoice_unordered_item", "Invoice line not on PO"
+    INVOICE_SUBSTITUTION = "invoice_substitution", "Substituted material"
+    INVOICE_CURRENCY = "invoice_currency", "Invoice currency differs from PO"
+    NO_PURCHASE_ORDER = "no_purchase_order", "No purchase order"
+    INVOICE_INCOMPLETE = "invoice_incomplete", "Invoice incomplete"
 
 
 # Which team owns which exception type (requirements.md, "Validation exceptions").
@@ -40,6 +58,17 @@ TEAM_FOR_TYPE = {
     ExceptionType.BELOW_MINIMUM: Team.SALES_OPS,
     ExceptionType.ERP_ERROR: Team.OPS,
     ExceptionType.WRITEBACK_FAILED: Team.OPS,
+    ExceptionType.INVOICE_PRICE_VARIANCE: Team.PROCUREMENT,
+    ExceptionType.INVOICE_QUANTITY_VARIANCE: Team.RECEIVING,
+    ExceptionType.NO_GOODS_RECEIPT: Team.WAREHOUSE,
+    ExceptionType.VENDOR_MISMATCH: Team.AP_SUPERVISOR,
+    ExceptionType.DUPLICATE_INVOICE: Team.AP_TEAM,
+    ExceptionType.PAYMENT_TERMS_DIFFER: Team.AP_ANALYST,
+    ExceptionType.INVOICE_UNORDERED_ITEM: Team.PROCUREMENT,
+    ExceptionType.INVOICE_SUBSTITUTION: Team.PROCUREMENT,
+    ExceptionType.INVOICE_CURRENCY: Team.PROCUREMENT,
+    ExceptionType.NO_PURCHASE_ORDER: Team.AP_TEAM,
+    ExceptionType.INVOICE_INCOMPLETE: Team.AP_TEAM,
 }
 
 
@@ -48,7 +77,10 @@ class HandoffException(models.Model):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
 
-    handoff = models.ForeignKey("erp_orders.Handoff", on_delete=models.CASCADE, related_name="exceptions")
+    handoff = models.ForeignKey("erp_orders.Handoff", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="exceptions")
+    invoice = models.ForeignKey("payables.Invoice", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="exceptions")
     type = models.CharField(max_length=30, choices=ExceptionType.choices, db_index=True)
     team = models.CharField(max_length=20, choices=Team.choices, db_index=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "exceptions_queue",
     "erp_orders",
     "crm_sync",
+    "payables",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,12 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A cache every process shares (web server and workers): django-q2 keeps its cluster heartbeats there, which is how
+# /healthz knows a worker is alive. The table is created by a migration.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "handoff_cache"},
+}
 
 # --- Auth -----------------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -110,14 +110,14 @@ def amount_after_label(text: str) -> Decimal | None:
 def identifier(text: str) -> str | None:
     for token in _IDENTIFIER.findall(text.strip()):
         token = token.strip(".,:;#")
-        if any(c.isdigit() for c in token) and len(token) >= 3 and parse_date(token) != _whole_date(token):
+        if any(c.isdigit() for c in token) and len(token) >= 3 and not _is_date(token):
             return token
     return None
 
 
-def _whole_date(token: str):
-    """The date a token is, when it is nothing but a date (so 'RE-20190610/507' stays an invoice number)."""
-    return parse_date(token) if re.fullmatch(r"[\d./-]{6,10}", token) else object()
+def _is_date(token: str) -> bool:
+    """A token that is nothing but a date ('RE-20190610/507' stays an invoice number)."""
+    return bool(re.fullmatch(r"[\d./-]{6,10}", token)) and parse_date(token) is not None
 
 
 def last_amount(text: str) -> Decimal | None:

@@ -1,0 +1,13 @@
+"""The shared cache table (settings.CACHES) — django-q2 cluster heartbeats live there."""
+
+from django.core.management import call_command
+from django.db import migrations
+
+
+def create_cache_table(apps, schema_editor):
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("integration", "0003_roles")]
+    operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]

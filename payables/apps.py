@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PayablesConfig(AppConfig):
+    name = "payables"
+    verbose_name = "Accounts payable"
