@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 BENCH ?=
 
-.PHONY: install demo test bench reliability chromium migrate clean
+.PHONY: install demo test bench reliability chromium ocr-tools bench-tools migrate clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,13 @@ staticfiles/.collected: $(STAMP) $(shell find static -type f 2>/dev/null)
 	$(PY) manage.py collectstatic --noinput -v0
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) ocr-tools
+
+# The bench extra (invoice2data, compared with our extractor in the extraction benchmark).
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(PIP) install -q -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 # Debian's chromium for the Playwright browser tests (`playwright install` cannot download here).
 chromium:
@@ -29,15 +35,29 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "WARNING: chromium could not be installed; browser tests will be skipped"; }
 
+# Debian's tesseract-ocr (images and scanned PDFs) and antiword (legacy .doc) for invoice extraction.
+ocr-tools:
+	@{ command -v tesseract >/dev/null 2>&1 && command -v antiword >/dev/null 2>&1; } || { \
+		echo "installing Debian tesseract-ocr and antiword for invoice extraction"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr antiword >/dev/null) \
+		|| echo "WARNING: tesseract-ocr/antiword could not be installed; OCR and .doc tests will be skipped"; }
+
+# poppler's pdftotext: the text backend invoice2data's bundled templates were written for (extraction benchmark).
+bench-tools:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+		echo "installing Debian poppler-utils (pdftotext) for invoice2data in the extraction benchmark"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
+		|| echo "WARNING: poppler-utils could not be installed; invoice2data falls back to pdfium text"; }
+
 demo: $(STAMP) staticfiles/.collected
 	$(PY) manage.py migrate --noinput -v0
 	SANDBOX_ENABLED=1 $(PY) manage.py seed_demo
 	SANDBOX_ENABLED=1 $(PY) manage.py run_demo
 
-test: $(STAMP) staticfiles/.collected chromium
+test: $(STAMP) staticfiles/.collected chromium ocr-tools
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP) ocr-tools bench-tools
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m benchmarks $(BENCH)
 
 reliability: $(STAMP)

@@ -45,6 +45,14 @@ def write_result(name: str, result: dict) -> Path:
     return path
 
 
+def save_failure(name: str, detail: str) -> Path:
+    """Keep why a benchmark failed next to its process logs (var/bench/), for when the console scrolled away."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    path = LOG_DIR / f"{name}-{os.getpid()}.failed.txt"
+    path.write_text(f"{now_iso()}\n{detail}\n")
+    return path
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 

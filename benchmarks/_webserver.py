@@ -1,10 +1,9 @@
 """`python -m benchmarks._webserver HOST PORT`: the app under Django's threaded WSGI server.
 
-The same server class `manage.py runserver` and the tests' live server use (one process, one thread per request,
-`django.core.servers.basehttp`), built from `django.core.wsgi.get_wsgi_application()` directly, so it does not
-depend on settings.WSGI_APPLICATION (handoff_project/wsgi.py, which `runserver` imports, is missing from the repository).
-Like the live server (ThreadedWSGIServer), each request thread closes its database connections when it ends.
-SIGTERM stops it.
+The server `manage.py runserver --noreload` and the tests' live server run (`django.core.servers.basehttp`: one
+process, one thread per request), without the autoreloader, the staticfiles handler or system checks, and built from
+`django.core.wsgi.get_wsgi_application()` directly (not settings.WSGI_APPLICATION). Like the live server
+(ThreadedWSGIServer), each request thread closes its database connections when it ends. SIGTERM stops it.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ What runs (all on this machine):
 
 * a freshly created PostgreSQL database (BENCH_DB_NAME, default `handoff_bench`, on the server of DATABASE_URL),
   migrated with `manage.py migrate`, dropped at the end;
-* the web server (`benchmarks._webserver`: Django's threaded WSGI server, the one `runserver --noreload` runs — one
-  process, one thread per request; runserver itself cannot start while handoff_project/wsgi.py is missing) on a free
-  loopback port, serving the webhook and the Salesforce and SAP sandboxes;
+* the web server (`benchmarks._webserver`: Django's threaded WSGI server, the class `runserver --noreload` and the
+  tests' live server run — one process, one thread per request) on a free loopback port, serving the webhook and the
+  Salesforce and SAP sandboxes;
 * one worker (`manage.py qcluster`, Q_WORKERS=2 by default, BENCH_WORKERS to change) with the ORM broker;
 * this process, configured for the same database and sandboxes, seeds the demo world (crosswalks, SAP master data,
   Salesforce accounts/products/contacts) and N open opportunities (BENCH_N, default 100) of 2 lines each, at the
@@ -141,15 +141,22 @@ def wait_for_handoffs(opportunities: list[str], *, timeout: float, processes) ->
 
 
 def describe_problems(opportunities: list[str]) -> str:
+    """A few handoffs that did not make it, and their exceptions (plain columns only: this must not fail itself)."""
     from erp_orders.models import Handoff, HandoffState
     from exceptions_queue.models import HandoffException
 
     lines = []
-    for handoff in Handoff.objects.filter(crm_record_id__in=opportunities).exclude(state=HandoffState.WRITTEN_BACK)[:10]:
-        lines.append(f"  handoff {handoff.pk} {handoff.crm_record_id}: {handoff.state} attempts={handoff.attempts} "
-                     f"last_error={handoff.last_error[:200]!r}")
-    for exc in HandoffException.objects.filter(handoff__crm_record_id__in=opportunities)[:10]:
-        lines.append(f"  exception {exc.type} ({exc.team}): {exc.message[:200]}")
+    try:
+        stuck = (Handoff.objects.filter(crm_record_id__in=opportunities).exclude(state=HandoffState.WRITTEN_BACK)
+                 .values_list("pk", "crm_record_id", "state", "attempts", "last_error")[:10])
+        for pk, crm_id, state, attempts, last_error in stuck:
+            lines.append(f"  handoff {pk} {crm_id}: {state} attempts={attempts} last_error={last_error[:200]!r}")
+        exceptions = (HandoffException.objects.filter(handoff__crm_record_id__in=opportunities)
+                      .values_list("type", "team", "message")[:10])
+        for type_, team, message in exceptions:
+            lines.append(f"  exception {type_} ({team}): {message[:200]}")
+    except Exception as exc:  # noqa: BLE001 - the states above are the message; this is only detail
+        lines.append(f"  (could not list them: {type(exc).__name__}: {exc})")
     return "\n".join(lines)
 
 
@@ -436,8 +443,8 @@ def run() -> dict:
             },
             "setup": {"total_s": round(setup_s, 1), "migrate_s": round(migrate_s, 1), "worker_probe_s": round(worker_ready_s, 2)},
             "config": {
-                "web_server": "benchmarks._webserver: Django's ThreadedWSGIServer (runserver's server, one thread per request, "
-                              "1 process), since manage.py runserver cannot load the missing handoff_project.wsgi",
+                "web_server": "benchmarks._webserver: Django's ThreadedWSGIServer (runserver's server class, one thread "
+                              "per request, 1 process, request threads close their DB connections)",
                 "worker": f"manage.py qcluster, django-q2 ORM broker, workers={settings.Q_CLUSTER['workers']}, "
                           f"poll={settings.Q_CLUSTER['poll']} s",
                 "django_debug": settings.DEBUG,
@@ -479,12 +486,16 @@ def main() -> int:
     started = time.monotonic()
     try:
         result = run()
-    except h.BenchmarkFailed as exc:
-        print(f"{NAME} FAILED: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"{NAME} interrupted; cleaned up", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - every failure is reported the same way, and kept on disk
+        import traceback
+
+        detail = str(exc) if isinstance(exc, h.BenchmarkFailed) else traceback.format_exc()
+        path = h.save_failure(NAME, detail)
+        print(f"{NAME} FAILED: {detail}\n(kept in {path.relative_to(h.ROOT)})", file=sys.stderr)
+        return 1
     result["run_s"] = round(time.monotonic() - started, 1)
     path = h.write_result(NAME, result)
     log(f"wrote {path.relative_to(h.ROOT)} (whole run {result['run_s']} s)")

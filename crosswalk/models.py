@@ -137,6 +137,115 @@ class ContractMapping(CrosswalkEntry):
         return f"{self.crm_contract_reference} → {self.erp_document}"
 
 
+class ShipToAddress(CrosswalkEntry):
+    """A known ship-to (SAP partner function WE) of a customer: the candidates offered when a deal's address does
+    not validate or is new."""
+
+    customer = models.ForeignKey(CustomerMapping, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="ship_to_addresses")
+    business_partner = models.CharField("sold-to business partner", max_length=10, db_index=True)
+    ship_to_party = models.CharField(max_length=10, help_text="ERP ship-to partner number.")
+    name = models.CharField(max_length=255, blank=True)
+    street = models.CharField(max_length=255)
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=3, blank=True)
+    country = models.CharField(max_length=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["business_partner", "ship_to_party"]
+        verbose_name = "ship-to address"
+        verbose_name_plural = "ship-to addresses"
+
+    def __str__(self):
+        return f"{self.ship_to_party}: {self.street}, {self.postal_code} {self.city}, {self.country}"
+
+
+class UnitOfMeasureMapping(CrosswalkEntry):
+    """CRM unit text ('each', 'pcs', 'licence') ↔ ERP unit of measure (SAP external code, ISO code)."""
+
+    crm_unit = models.CharField(max_length=40, db_index=True)
+    aliases = models.JSONField(default=list, blank=True)
+    erp_unit = models.CharField("ERP unit", max_length=3)
+    iso_code = models.CharField("ISO unit code", max_length=3, blank=True, help_text="UN/ECE Rec. 20, e.g. EA, H87, KGM.")
+    description = models.CharField(max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["crm_unit"]
+        verbose_name = "unit of measure mapping"
+
+    def __str__(self):
+        return f"{self.crm_unit} → {self.erp_unit}"
+
+
+class CurrencyMapping(CrosswalkEntry):
+    """CRM currency text ('US$', 'Euro') ↔ ERP currency key (ISO 4217 in S/4HANA)."""
+
+    crm_currency = models.CharField(max_length=40, db_index=True)
+    aliases = models.JSONField(default=list, blank=True)
+    erp_currency = models.CharField("ERP currency", max_length=5)
+    decimals = models.PositiveSmallIntegerField(default=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["crm_currency"]
+
+    def __str__(self):
+        return f"{self.crm_currency} → {self.erp_currency}"
+
+
+class ErpMaterial(models.Model):
+    """A material as the ERP holds it (API_PRODUCT_SRV), loaded by `manage.py sync_erp_master`: the resolver offers
+    these as candidates even before anyone mapped them."""
+
+    erp_system = models.CharField(max_length=40, default="sap")
+    material = models.CharField(max_length=40)
+    description = models.CharField(max_length=255, blank=True)
+    descriptions = models.JSONField(default=dict, blank=True, help_text="Descriptions by language, e.g. {\"DE\": …}.")
+    material_group = models.CharField(max_length=9, blank=True)
+    base_unit = models.CharField(max_length=3, blank=True)
+    product_type = models.CharField(max_length=4, blank=True)
+    is_blocked = models.BooleanField(default=False, help_text="Marked for deletion or blocked in the ERP.")
+    synced_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["erp_system", "material"]
+        constraints = [models.UniqueConstraint(fields=["erp_system", "material"], name="unique_erp_material")]
+        verbose_name = "ERP material"
+
+    def __str__(self):
+        return f"{self.material} {self.description}"
+
+
+class ErpBusinessPartner(models.Model):
+    """A business partner as the ERP holds it (API_BUSINESS_PARTNER), loaded by `manage.py sync_erp_master`."""
+
+    erp_system = models.CharField(max_length=40, default="sap")
+    business_partner = models.CharField(max_length=10)
+    name = models.CharField(max_length=255, blank=True)
+    category = models.CharField(max_length=1, blank=True, help_text="1 person, 2 organisation, 3 group.")
+    vat_id = models.CharField(max_length=20, blank=True, db_index=True)
+    street = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=3, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    is_blocked = models.BooleanField(default=False)
+    synced_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["erp_system", "business_partner"]
+        constraints = [models.UniqueConstraint(fields=["erp_system", "business_partner"], name="unique_erp_business_partner")]
+        verbose_name = "ERP business partner"
+
+    def __str__(self):
+        return f"{self.business_partner} {self.name}"
+
+
 class TransformationLog(models.Model):
     """What the pipeline translated: input, output, rule, confidence (and the candidates it weighed)."""
 

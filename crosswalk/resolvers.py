@@ -2,42 +2,44 @@
 
 `resolve(kind, text, context)` is the one interface (also behind /api/crosswalk/resolve/). Rules, strongest first:
   exact CRM id / code          1.00
-  exact VAT id or DUNS         0.99  (customers)
+  exact VAT id or DUNS         0.99  (customers; VAT ids validated and compacted with python-stdnum)
   exact name or alias          0.98
-  normalised name or alias     0.96  (case, accents, punctuation, legal suffixes)
-  fuzzy name (rapidfuzz)       ≤ 0.90, always below the product auto threshold: a person confirms it
-Fuzzy matching at scale (blocking, calibration) replaces `_fuzzy_candidates` in the matching app later; the
-interface stays.
+  normalised name or alias     0.96  (case, accents, punctuation, units, legal forms — matching.normalise)
+  the matching engine          calibrated: "0.95" means about 95 % of such matches were right on held-out data
+                               (matching.entities; candidates from the crosswalk and from the ERP's own master data)
+Customers then pass the location rule (matching.entities.confirm_by_location): a name alone is not proof.
+Only active mappings valid today (valid_from/valid_to) take part. Addresses: matching.addresses.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
-from rapidfuzz import fuzz, process
+
+from matching import addresses as address_matching
+from matching import catalogue
+from matching import normalise as norm
+from matching.entities import LocatedCandidate, confirm_by_location
 
 from .models import (
     ContactMapping,
     ContractMapping,
+    CurrencyMapping,
     CustomerMapping,
-    MappingStatus,
+    ErpBusinessPartner,
     PaymentTermsMapping,
     ProductMapping,
+    ShipToAddress,
     TaxCodeMapping,
     TransformationLog,
+    UnitOfMeasureMapping,
 )
 
-KINDS = ("product", "customer", "payment_terms", "tax_code", "contact", "contract")
-
-LEGAL_SUFFIXES = {
-    "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "ltd", "limited", "plc", "gmbh", "ag",
-    "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "ab", "as", "kg", "kk", "pty", "pte", "lp", "llp",
-}
+KINDS = ("product", "customer", "payment_terms", "tax_code", "contact", "contract", "unit", "currency", "address")
+CANDIDATES_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -81,14 +83,9 @@ class Resolution:
         }
 
 
-def normalise(text: str) -> str:
-    """Lower case, no accents, '&' → 'and', punctuation out, legal suffixes dropped."""
-    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
-    text = text.replace("&", " and ").replace(".", "")
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
+def normalise(value: str) -> str:
+    """Lower case, no accents, '&' → 'and', punctuation out, legal suffixes dropped (company names)."""
+    return norm.company_name(value)
 
 
 def thresholds() -> dict[str, float]:
@@ -100,6 +97,9 @@ def thresholds() -> dict[str, float]:
         "tax_code": 0.99,
         "contact": 0.95,
         "contract": 0.99,
+        "unit": 0.95,
+        "currency": 0.95,
+        "address": rules.get("address_auto_confidence", 0.90),
     }
 
 
@@ -129,7 +129,7 @@ def log_resolution(resolution: Resolution, *, handoff_id: int | None, field_name
 
 
 def _active(model):
-    return model.objects.filter(status=MappingStatus.ACTIVE)
+    return model.objects.filter(catalogue.valid_on())
 
 
 def _resolve_product(text: str, context: dict) -> Resolution:
@@ -139,7 +139,14 @@ def _resolve_product(text: str, context: dict) -> Resolution:
             row = rows.filter(**{field_name: value}).first()
             if row:
                 return _hit("product", text, _product_candidate(row, 1.0, f"exact {field_name}"), f"exact_{field_name}")
-    return _by_name("product", text, rows, "crm_product_name", _product_candidate)
+    named = _by_name("product", text, rows, "crm_product_name", _product_candidate, text_normaliser=normalise_product)
+    if named.match is not None or not text.strip():
+        return named
+    return _from_engine("product", text, catalogue.product_matcher())
+
+
+def normalise_product(value: str) -> str:
+    return norm.product_title(value)
 
 
 def _product_candidate(row: ProductMapping, confidence: float, reason: str) -> Candidate:
@@ -154,9 +161,10 @@ def _product_candidate(row: ProductMapping, confidence: float, reason: str) -> C
 
 def _resolve_customer(text: str, context: dict) -> Resolution:
     rows = _active(CustomerMapping)
+    vat = text_vat(context)
     keys = (
         ("crm_account_id", context.get("crm_account_id"), 1.0),
-        ("vat_id", _clean_id(context.get("vat_id")), 0.99),
+        ("vat_id", vat, 0.99),
         ("duns", _clean_id(context.get("duns")), 0.99),
     )
     for field_name, value, confidence in keys:
@@ -164,29 +172,36 @@ def _resolve_customer(text: str, context: dict) -> Resolution:
             row = rows.filter(**{field_name: value}).first()
             if row:
                 return _hit("customer", text, _customer_candidate(row, confidence, f"exact {field_name}"), f"exact_{field_name}")
-    return _confirm_by_location(_by_name("customer", text, rows, "crm_account_name", _customer_candidate), context)
+    if vat:
+        partner = ErpBusinessPartner.objects.filter(vat_id=vat, is_blocked=False).first()
+        if partner:
+            candidate = Candidate(partner.business_partner, partner.name, 0.99, "exact vat_id (ERP business partner)",
+                                  {"ship_to_party": partner.business_partner, "country": partner.country, "city": partner.city})
+            return _hit("customer", text, candidate, "exact_vat_id")
+    named = _by_name("customer", text, rows, "crm_account_name", _customer_candidate, text_normaliser=normalise)
+    if named.match is None and text.strip():
+        named = _from_engine("customer", text, catalogue.customer_matcher())
+    return _confirm_by_location(named, context)
+
+
+def text_vat(context: dict) -> str:
+    """The context's VAT id in compact form ('DE 811 569 869' → 'DE811569869'); invalid ids are still compared."""
+    return norm.vat_number(context.get("vat_id"), context.get("country") or "").compact
 
 
 def _confirm_by_location(resolution: Resolution, context: dict) -> Resolution:
-    """A name alone does not prove it is the same company: 'Acme Corp' in New York is not 'ACME Corporation' in
-    New Jersey. Without a VAT id or DUNS, a name match passes only where the location agrees."""
+    """See matching.entities.confirm_by_location: without a VAT id or DUNS, a name match passes only where the
+    location agrees."""
     if resolution.match is None:
         return resolution
-    rescored = []
-    for c in resolution.candidates:
-        city, country = (context.get("city") or "").strip(), (context.get("country") or "").strip().upper()
-        known_city, known_country = c.data.get("city", ""), (c.data.get("country") or "").upper()
-        if country and known_country and country != known_country:
-            rescored.append(Candidate(c.key, c.label, min(c.confidence, 0.6), f"{c.reason}; country differs ({country} vs {known_country})", c.data))
-        elif city and known_city and normalise(city) != normalise(known_city):
-            rescored.append(Candidate(c.key, c.label, min(c.confidence, 0.75), f"{c.reason}; city differs ({city} vs {known_city})", c.data))
-        elif resolution.rule == "fuzzy_name":
-            rescored.append(Candidate(c.key, c.label, min(c.confidence, 0.8), c.reason, c.data))
-        else:
-            rescored.append(Candidate(c.key, c.label, min(c.confidence, 0.92), f"{c.reason}; location agrees", c.data))
-    rescored.sort(key=lambda c: -c.confidence)
+    located = [LocatedCandidate(c.key, c.label, c.confidence, c.reason, c.data.get("city", ""), c.data.get("country", ""))
+               for c in resolution.candidates]
+    checked = confirm_by_location(located, city=context.get("city") or "", country=context.get("country") or "",
+                                  exact_name=resolution.rule in ("exact_name", "normalised_name"))
+    data = {c.key: c.data for c in resolution.candidates}
+    rescored = tuple(Candidate(c.key, c.label, c.confidence, c.reason, data[c.key]) for c in checked)
     best = rescored[0]
-    return Resolution(resolution.kind, resolution.input_text, best, best.confidence, resolution.rule, tuple(rescored))
+    return Resolution(resolution.kind, resolution.input_text, best, best.confidence, resolution.rule, rescored)
 
 
 def _customer_candidate(row: CustomerMapping, confidence: float, reason: str) -> Candidate:
@@ -200,7 +215,7 @@ def _customer_candidate(row: CustomerMapping, confidence: float, reason: str) ->
 
 
 def _resolve_payment_terms(text: str, context: dict) -> Resolution:
-    return _by_name("payment_terms", text, _active(PaymentTermsMapping), "crm_terms", _terms_candidate, fuzzy=False)
+    return _by_name("payment_terms", text, _active(PaymentTermsMapping), "crm_terms", _terms_candidate)
 
 
 def _terms_candidate(row: PaymentTermsMapping, confidence: float, reason: str) -> Candidate:
@@ -208,6 +223,20 @@ def _terms_candidate(row: PaymentTermsMapping, confidence: float, reason: str) -
         key=row.terms_key, label=row.crm_terms, confidence=confidence, reason=reason,
         data={"net_days": row.net_days, "is_standard": row.is_standard},
     )
+
+
+def _resolve_unit(text: str, context: dict) -> Resolution:
+    def candidate(row, confidence, reason):
+        return Candidate(row.erp_unit, row.description or row.crm_unit, confidence, reason, {"iso_code": row.iso_code})
+
+    return _by_name("unit", text, _active(UnitOfMeasureMapping), "crm_unit", candidate)
+
+
+def _resolve_currency(text: str, context: dict) -> Resolution:
+    def candidate(row, confidence, reason):
+        return Candidate(row.erp_currency, row.crm_currency, confidence, reason, {"decimals": row.decimals})
+
+    return _by_name("currency", text, _active(CurrencyMapping), "crm_currency", candidate)
 
 
 def _resolve_tax_code(text: str, context: dict) -> Resolution:
@@ -242,6 +271,32 @@ def _resolve_contract(text: str, context: dict) -> Resolution:
     return _hit("contract", text, Candidate(row.erp_document, row.crm_contract_reference, 1.0, "exact reference"), "exact_reference")
 
 
+def _resolve_address(text: str, context: dict) -> Resolution:
+    """context: country, region, city, postal_code, street (or text as the street), business_partner (optional:
+    limits the known ship-tos to that customer's)."""
+    given = {"country_code": context.get("country"), "country_area": context.get("region"), "city": context.get("city"),
+             "postal_code": context.get("postal_code"), "street_address": context.get("street") or text}
+    rows = _active(ShipToAddress)
+    if context.get("business_partner"):
+        rows = rows.filter(business_partner=context["business_partner"])
+    known = [address_matching.KnownAddress(r.ship_to_party, r.street, r.city, r.postal_code, r.country, r.region,
+                                           label=str(r), data={"business_partner": r.business_partner})
+             for r in rows[:5000]]
+    found = address_matching.resolve_address(given, known)
+    candidates = tuple(Candidate(c.address.key, c.address.label, round(min(c.similarity, found.confidence), 4), c.reason,
+                                 {**c.address.data, "similarity": c.similarity}) for c in found.candidates)
+    label = ", ".join(v for v in (given["street_address"], given["postal_code"], given["city"], given["country_code"]) if v)
+    data = {"normalised": found.check.normalised, "errors": found.check.errors}
+    if found.match is not None:
+        match = Candidate(found.match.address.key, found.match.address.label, found.confidence, found.match.reason,
+                          {**found.match.address.data, **data})
+    elif found.check.valid:
+        match = Candidate("", label, found.confidence, "valid for the country; not a known ship-to (one-time address)", data)
+    else:
+        match = Candidate("", label, found.confidence, found.rule, data)
+    return Resolution("address", label, match, found.confidence, found.rule.split(" ")[0], candidates)
+
+
 _RESOLVERS = {
     "product": _resolve_product,
     "customer": _resolve_customer,
@@ -249,6 +304,9 @@ _RESOLVERS = {
     "tax_code": _resolve_tax_code,
     "contact": _resolve_contact,
     "contract": _resolve_contract,
+    "unit": _resolve_unit,
+    "currency": _resolve_currency,
+    "address": _resolve_address,
 }
 
 
@@ -259,49 +317,49 @@ def _hit(kind: str, text: str, candidate: Candidate, rule: str) -> Resolution:
     return Resolution(kind, text, candidate, candidate.confidence, rule, (candidate,))
 
 
-def _by_name(kind, text, rows, name_field, make_candidate, *, fuzzy=True) -> Resolution:
+def _plain(value: str) -> str:
+    return " ".join(norm.words(value))
+
+
+def _by_name(kind, text, rows, name_field, make_candidate, *, text_normaliser=_plain) -> Resolution:
+    """Exact name or alias (0.98), then normalised name or alias (0.96); no match otherwise."""
     wanted = text.strip()
     if not wanted:
         return Resolution(kind, text, None, 0.0, "empty_input")
     exact = rows.filter(Q(**{f"{name_field}__iexact": wanted}) | Q(aliases__icontains=wanted)).first()
-    if exact is not None and _names(exact, name_field, normalised=False).__contains__(wanted.lower()):
+    if exact is not None and wanted.lower() in _names(exact, name_field, str.lower):
         return _hit(kind, text, make_candidate(exact, 0.98, "exact name or alias"), "exact_name")
-    key = normalise(wanted)
-    names: list[tuple[str, object]] = []
+    key = text_normaliser(wanted)
     for row in rows:
-        for name in _names(row, name_field, normalised=True):
-            if name == key:
-                return _hit(kind, text, make_candidate(row, 0.96, "normalised name or alias"), "normalised_name")
-            names.append((name, row))
-    if not fuzzy or not names:
-        return Resolution(kind, text, None, 0.0, "no_mapping")
-    candidates = _fuzzy_candidates(key, names, make_candidate)
-    best = candidates[0] if candidates else None
-    return Resolution(kind, text, best, best.confidence if best else 0.0, "fuzzy_name" if best else "no_mapping", tuple(candidates))
+        if key and key in _names(row, name_field, text_normaliser):
+            return _hit(kind, text, make_candidate(row, 0.96, "normalised name or alias"), "normalised_name")
+    return Resolution(kind, text, None, 0.0, "no_mapping")
 
 
-def _names(row, name_field: str, *, normalised: bool) -> list[str]:
+def _names(row, name_field: str, normaliser) -> list[str]:
     raw = [getattr(row, name_field)] + list(row.aliases or [])
-    return [normalise(n) if normalised else n.strip().lower() for n in raw if n]
+    return [normaliser(n.strip()) for n in raw if n]
 
 
-def _fuzzy_candidates(key: str, names, make_candidate, limit: int = 5) -> list[Candidate]:
-    choices = [n for n, _ in names]
-    scored = process.extract(key, choices, scorer=fuzz.token_sort_ratio, limit=limit * 2, score_cutoff=60)
-    seen, out = set(), []
-    for _name, score, index in scored:
-        row = names[index][1]
-        if row.pk in seen:
-            continue
-        seen.add(row.pk)
-        # A fuzzy score is a similarity, not a probability of being right: cap it below every auto threshold
-        # for products so a person confirms; calibration replaces this in the matching issue.
-        confidence = round(min(0.90, score / 100 * 0.9), 4)
-        out.append(make_candidate(row, confidence, f"similar name ({score:.0f} %)"))
-        if len(out) == limit:
-            break
-    return out
+def _from_engine(kind: str, text: str, matcher) -> Resolution:
+    """The calibrated matching engine over the crosswalk and the ERP master data."""
+    from matching.records import Record
+
+    if len(matcher) == 0:
+        return Resolution(kind, text, None, 0.0, "no_mapping")
+    scored = matcher.match(Record("query", text), limit=CANDIDATES_SHOWN)
+    candidates = tuple(
+        Candidate(s.key, s.record.data.get("label", s.record.text), round(s.confidence, 4),
+                  f"{s.reason} ({'ERP master data, not yet mapped' if s.record.data.get('source') == 'erp' else 'crosswalk'})",
+                  {k: v for k, v in s.record.data.items() if k != "label"})
+        for s in scored
+    )
+    if not candidates:
+        return Resolution(kind, text, None, 0.0, "no_mapping")
+    return Resolution(kind, text, candidates[0], candidates[0].confidence, "matching_engine", candidates)
 
 
 def _clean_id(value) -> str:
+    import re
+
     return re.sub(r"[^A-Za-z0-9]", "", value or "").upper()

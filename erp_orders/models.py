@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -16,6 +17,7 @@ class HandoffState(models.TextChoices):
     WRITTEN_BACK = "written_back", "Written back"
     EXCEPTION = "exception", "Exception"
     DEAD = "dead", "Dead-lettered"
+    CLOSED = "closed", "Closed without order"  # rejected by an approver, cancelled in its window, or discarded
 
 
 # States in which a worker still owes the handoff a step (used by the watchdog and the UI).
@@ -56,6 +58,12 @@ class Handoff(models.Model):
     erp_reference = models.CharField(max_length=64, blank=True)  # idempotency key sent to the ERP
     erp_order_number = models.CharField(max_length=64, blank=True, db_index=True)
     risk_level = models.CharField(max_length=10, blank=True)
+    risk_factors = models.JSONField(default=list, blank=True, help_text="Each risk factor with its level and why (erp_orders.risk).")
+    # What people decided about this handoff and the pipeline must respect on every re-run: overrides by field
+    # ({"lines[1].unit_price": {"reason", "user", "at"}}) and where a hand-resolved customer came from.
+    decisions = models.JSONField(default=dict, blank=True)
+    erp_prices = models.JSONField(default=dict, blank=True, help_text="ERP unit price per line seen by validation.")
+    closed_reason = models.TextField(blank=True)
     writeback_status = models.CharField(
         max_length=10, choices=WritebackStatus.choices, default=WritebackStatus.PENDING
     )
@@ -90,3 +98,69 @@ class Handoff(models.Model):
         return self.state in ACTIVE_STATES or (
             self.state == HandoffState.CREATED and self.writeback_status == WritebackStatus.PENDING
         )
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    HELD = "held", "Held"
+    APPROVED = "approved", "Approved"
+    RELEASED = "released", "Released after the intervention window"
+    REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Change requested"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_APPROVAL_STATES = (ApprovalState.PENDING, ApprovalState.HELD)
+
+
+class Approval(models.Model):
+    """One request for a person's sign-off on a medium- or high-risk handoff, and what was decided."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="approvals")
+    level = models.CharField(max_length=10)
+    factors = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=20, choices=ApprovalState.choices, default=ApprovalState.PENDING, db_index=True)
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    window_ends_at = models.DateTimeField(null=True, blank=True, help_text="Medium risk: pushed at this time unless held.")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    held_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["handoff"], condition=models.Q(state__in=["pending", "held"]), name="one_open_approval_per_handoff"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Approval {self.pk} of handoff {self.handoff_id} ({self.level}, {self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_APPROVAL_STATES
+
+
+class CustomerCredit(models.Model):
+    """A simple accounts-receivable summary per ERP customer: what risk routing and the credit team look at."""
+
+    erp_system = models.CharField(max_length=40, default="sap")
+    business_partner = models.CharField(max_length=20)
+    customer_name = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    credit_limit = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    open_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    days_outstanding = models.PositiveIntegerField(default=0, help_text="Days the oldest open item is past due (0 = current).")
+    aging = models.JSONField(default=dict, blank=True, help_text='{"current": "…", "1-30": "…", "31-60": "…", "61-90": "…", "90+": "…"}')
+    open_invoices = models.JSONField(default=list, blank=True, help_text='[{"number", "amount", "due_on", "days_overdue"}]')
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["erp_system", "business_partner"], name="one_credit_summary_per_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"AR {self.erp_system}:{self.business_partner} {self.open_amount} {self.currency}, {self.days_outstanding} days"

@@ -1,8 +1,11 @@
 """The handoff state machine: which step runs in which state, and what success, retry and failure do.
 
-    received ─resolve─▶ resolved ─validate─▶ validated ─push─▶ created ─write back─▶ written_back
-        │                   │                    │ (pushing)        │
-        └──── exception ◀───┘                    └──▶ dead          └──▶ flagged (order exists; writeback failed)
+    received ─resolve─▶ resolved ─validate─▶ validated ─route─▶ pushing ─push─▶ created ─write back─▶ written_back
+        │                   │                       │  ▲            │                │
+        └──── exception ◀───┘   awaiting_approval ◀─┘  └ approved / window passed    └──▶ flagged (writeback failed)
+                                 (erp_orders.approvals)               └──▶ dead
+
+The route step scores the risk (erp_orders.risk): low goes straight on, medium and high wait for an approver.
 
 `advance_handoff` runs one step under a lease (one worker per deal at a time; a killed worker's lease expires and
 the watchdog re-drives), classifies the outcome through the kernel's `run_step` and queues the next step on commit.
@@ -29,8 +32,10 @@ from handoff_project.integration.models import Outcome
 from handoff_project.integration.steps import StepStatus, enqueue, run_step
 
 from .connectors.base import get_erp_adapter
+from . import approvals
 from .models import Handoff, HandoffState, WritebackStatus
 from .resolution import Failure, resolve_deal
+from .risk import LOW, assess_risk, default_rules, risk_inputs
 from .validation import check_prices
 
 ADVANCE_TASK = "erp_orders.tasks.advance_handoff"
@@ -54,17 +59,32 @@ def step_resolve(handoff: Handoff) -> str:
 
 def step_validate(handoff: Handoff) -> str:
     order = from_dict(OrderRequest, handoff.order_request)
-    failures = check_prices(order, get_erp_adapter(handoff.erp_system))
+    overridden = set((handoff.decisions or {}).get("overrides", {}))
+    seen: dict[str, str] = {}
+    failures = check_prices(order, get_erp_adapter(handoff.erp_system), overridden=overridden, observed=seen)
+    _save(handoff, erp_prices=seen)
     if failures:
         return _to_exception(handoff, failures)
     return HandoffState.VALIDATED
 
 
+def step_route(handoff: Handoff) -> str:
+    """Score the risk; low goes on to the ERP, medium and high wait for an approver (erp_orders.approvals)."""
+    assessment = assess_risk(risk_inputs(handoff), default_rules())
+    _save(handoff, risk_level=assessment.level, risk_factors=assessment.as_list())
+    record_event("risk_assessed", outcome=Outcome.SUCCESS, message=assessment.summary(),
+                 data={"level": assessment.level, "factors": assessment.as_list()})
+    if assessment.level == LOW:
+        return HandoffState.PUSHING
+    return approvals.request_approval(handoff, assessment)
+
+
 def step_push(handoff: Handoff) -> str:
     """Create the order exactly once: ask the ERP for the reference first, then create (a lost answer is found next time)."""
     if handoff.state != HandoffState.PUSHING:
+        before = handoff.state
         _save(handoff, state=HandoffState.PUSHING)
-        record_event("state_changed", outcome=Outcome.SUCCESS, message="validated → pushing")
+        record_event("state_changed", outcome=Outcome.SUCCESS, message=f"{before} → pushing")
     order = from_dict(OrderRequest, handoff.order_request)
     adapter = get_erp_adapter(handoff.erp_system)
     created = adapter.find_order_by_reference(order.reference)
@@ -119,12 +139,19 @@ def _writeback_failed(handoff: Handoff, error: IntegrationError, exhausted: bool
 STEPS: dict[str, Step] = {
     HandoffState.RECEIVED: Step("resolve", step_resolve, lambda h: h.crm_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "resolve")),
     HandoffState.RESOLVED: Step("validate", step_validate, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "validate")),
-    HandoffState.VALIDATED: Step("push", step_push, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "push")),
+    HandoffState.VALIDATED: Step("route", step_route, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "route")),
     HandoffState.PUSHING: Step("push", step_push, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "push")),
     HandoffState.CREATED: Step("write_back", step_write_back, lambda h: h.crm_system, _writeback_failed),
 }
 # The state a handoff resumes from when a person re-queues a dead step.
-RESUME_STATE = {"resolve": HandoffState.RECEIVED, "validate": HandoffState.RESOLVED, "push": HandoffState.VALIDATED, "write_back": HandoffState.CREATED}
+# A dead push resumes at pushing: the order was already routed (and, if it needed one, approved); its content is unchanged.
+RESUME_STATE = {
+    "resolve": HandoffState.RECEIVED,
+    "validate": HandoffState.RESOLVED,
+    "route": HandoffState.VALIDATED,
+    "push": HandoffState.PUSHING,
+    "write_back": HandoffState.CREATED,
+}
 
 
 # ---- running one step ---------------------------------------------------------------------------------------------------

@@ -44,17 +44,24 @@ def open_handoff(*, crm_system: str, crm_record_id: str, inbound_event=None, dea
         return handoff, False
 
 
-def requeue_handoff(*, handoff_id: int, user=None, note: str = "") -> Handoff:
-    """Send a handoff in exception, dead-lettered or with a failed writeback through the pipeline again."""
+def requeue_handoff(*, handoff_id: int, user=None, note: str = "", keep_deal: bool = False, resume: str | None = None) -> Handoff:
+    """Send a handoff in exception, dead-lettered or with a failed writeback through the pipeline again.
+
+    `keep_deal`: a person corrected or decided on this version of the deal; resolve it again without fetching it
+    from the CRM. `resume`: start from this state instead of the one the failure implies (an edited payload).
+    """
     with transaction.atomic():
         handoff = Handoff.objects.select_for_update().get(pk=handoff_id)
         if handoff.state == HandoffState.EXCEPTION:
             # The cause may have been fixed in the CRM (fetch the deal again) or in the crosswalks (resolve again).
-            resume, fields = HandoffState.RECEIVED, {"deal": None, "order_request": None}
+            fields = {"order_request": None} if keep_deal and handoff.deal else {"deal": None, "order_request": None}
+            resume = resume or HandoffState.RECEIVED
         elif handoff.state == HandoffState.DEAD:
             letter = handoff.dead_letters.order_by("-created_at").first()
-            resume, fields = RESUME_STATE.get(letter.step if letter else "resolve", HandoffState.RECEIVED), {}
+            resume, fields = resume or RESUME_STATE.get(letter.step if letter else "resolve", HandoffState.RECEIVED), {}
         elif handoff.state == HandoffState.CREATED and handoff.writeback_status == WritebackStatus.FAILED:
+            if resume not in (None, HandoffState.CREATED):
+                raise RequeueRefused("the order exists in the ERP; only its writeback can be re-queued")
             resume, fields = HandoffState.CREATED, {"writeback_status": WritebackStatus.PENDING, "flagged": False, "flag_reason": ""}
         else:
             raise RequeueRefused(f"handoff {handoff.pk} is {handoff.get_state_display().lower()}; only exceptions, dead letters and failed writebacks can be re-queued")

@@ -1,6 +1,6 @@
 """Worker tasks of the ERP side: thin, they load ids and call one service."""
 
-from . import pipeline, services
+from . import approvals, pipeline, services
 
 
 def advance_handoff(handoff_id: int) -> str:
@@ -9,3 +9,11 @@ def advance_handoff(handoff_id: int) -> str:
 
 def redrive_stuck_handoffs() -> int:
     return services.redrive_stuck_handoffs()
+
+
+def release_after_window(handoff_id: int) -> str:
+    return approvals.release_after_window(handoff_id)
+
+
+def release_due_approvals() -> int:
+    return approvals.release_due_approvals()

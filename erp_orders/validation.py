@@ -27,12 +27,18 @@ def price_variance_exceeds_tolerance(variance: Decimal) -> bool:
     return variance > Decimal(str(settings.HANDOFF_RULES["price_variance_tolerance"]))
 
 
-def check_prices(order: OrderRequest, adapter: ERPAdapter) -> list[Failure]:
+def check_prices(order: OrderRequest, adapter: ERPAdapter, *, overridden=frozenset(), observed: dict | None = None) -> list[Failure]:
+    """Failures for lines whose ERP price differs beyond the tolerance. Fields in `overridden` (a person accepted
+    the CRM price with a reason) are not checked; `observed` collects the ERP unit price per line number."""
     failures = []
     for line in order.lines:
         erp = adapter.get_price(
             customer=order.sold_to, material=line.material, quantity=line.quantity, currency=order.currency
         )
+        if observed is not None and erp is not None:
+            observed[str(line.line_number)] = str(erp.amount)
+        if f"lines[{line.line_number}].unit_price" in overridden:
+            continue
         if erp is None:
             failures.append(
                 Failure(

@@ -33,6 +33,7 @@ class ExceptionType(models.TextChoices):
     BELOW_MINIMUM = "below_minimum", "Below minimum order value"
     ERP_ERROR = "erp_error", "ERP creation error"
     WRITEBACK_FAILED = "writeback_failed", "Writeback to CRM failed"
+    CHANGE_REQUESTED = "change_requested", "Change requested by an approver"
     # Supplier invoices (requirements.md, "Invoice 3-way match")
     INVOICE_PRICE_VARIANCE = "invoice_price_variance", "Invoice price variance"
     INVOICE_QUANTITY_VARIANCE = "invoice_quantity_variance", "Invoice quantity variance"
@@ -58,6 +59,7 @@ TEAM_FOR_TYPE = {
     ExceptionType.BELOW_MINIMUM: Team.SALES_OPS,
     ExceptionType.ERP_ERROR: Team.OPS,
     ExceptionType.WRITEBACK_FAILED: Team.OPS,
+    ExceptionType.CHANGE_REQUESTED: Team.SALES_OPS,
     ExceptionType.INVOICE_PRICE_VARIANCE: Team.PROCUREMENT,
     ExceptionType.INVOICE_QUANTITY_VARIANCE: Team.RECEIVING,
     ExceptionType.NO_GOODS_RECEIPT: Team.WAREHOUSE,
@@ -89,12 +91,15 @@ class HandoffException(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     escalate_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the escalation alert went to the owner.")
+    escalation_reason = models.CharField(max_length=255, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+    resolution_kind = models.CharField(max_length=20, blank=True, help_text="candidate / correction / override / bulk / requeue")
     history = HistoricalRecords()
 
     class Meta:
@@ -120,6 +125,7 @@ class DeadLetter(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    close_reason = models.TextField(blank=True, help_text="Why it was discarded, or what was corrected before re-queueing.")
     history = HistoricalRecords()
 
     class Meta:
@@ -133,13 +139,17 @@ class Alert(models.Model):
     """An alert that was sent (or failed to send) to a channel; the ops UI lists them."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    channel = models.CharField(max_length=20)  # slack / email / log
+    channel = models.CharField(max_length=20)  # slack / email / pagerduty / log
     severity = models.CharField(max_length=10, default="warning")
     title = models.CharField(max_length=255)
     text = models.TextField()
     handoff = models.ForeignKey("erp_orders.Handoff", null=True, blank=True, on_delete=models.SET_NULL)
     delivered = models.BooleanField(default=False)
     error = models.TextField(blank=True)
+    dedup_key = models.CharField(max_length=255, blank=True, db_index=True, help_text="PagerDuty incident key.")
+    event_action = models.CharField(max_length=12, blank=True, help_text="PagerDuty: trigger / resolve.")
+    recipients = models.TextField(blank=True, help_text="Email: who it went to (comma-separated).")
+    link = models.CharField(max_length=500, blank=True, help_text="Where in the ops UI a person acts on it.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,7 +1,15 @@
-"""Worker tasks of the exceptions queue."""
+"""Worker tasks of the exceptions queue: thin, they call one service each."""
 
-from .alerts import deliver_alert as _deliver
+from . import alerts, escalation, monitoring
 
 
-def deliver_alert(alert_id: int) -> str:
-    return _deliver(alert_id)
+def deliver_alert(alert_id: int, attempt: int = 1) -> str:
+    return alerts.deliver_alert(alert_id, attempt)
+
+
+def escalate_overdue_exceptions() -> int:
+    return escalation.escalate_overdue()
+
+
+def check_flow_silence() -> dict:
+    return monitoring.check_flow_silence()

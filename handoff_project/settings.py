@@ -141,12 +141,21 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# --- Security (production: DJANGO_DEBUG unset) ------------------------------------------------------------------------
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+# --- Security ------------------------------------------------------------------------------------------------------
+# Production profile: DJANGO_DEBUG off and DJANGO_SECRET_KEY set. Then HTTPS-only cookies, the HTTPS redirect and HSTS
+# are on by default (`manage.py check --deploy` is clean); each can still be turned off by its own variable, e.g.
+# behind a proxy that terminates TLS set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO.
+PRODUCTION = not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY"))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"], "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST API -------------------------------------------------------------------------------------------------------
@@ -205,7 +214,22 @@ HANDOFF_RULES = {
     "price_variance_tolerance": float(os.environ.get("PRICE_VARIANCE_TOLERANCE", "0.02")),
     "default_payment_terms": os.environ.get("DEFAULT_PAYMENT_TERMS", "Net 30"),
     "default_lead_time_days": int(os.environ.get("DEFAULT_LEAD_TIME_DAYS", "0")),
+    # Risk-based routing (erp_orders.risk): [medium from, high above] per factor.
+    "risk": {
+        "deal_value": [os.environ.get("RISK_DEAL_VALUE_MEDIUM", "50000"), os.environ.get("RISK_DEAL_VALUE_HIGH", "250000")],
+        "discount_percent": [os.environ.get("RISK_DISCOUNT_MEDIUM", "10"), os.environ.get("RISK_DISCOUNT_HIGH", "25")],
+        "credit_days": [os.environ.get("RISK_CREDIT_DAYS_MEDIUM", "30"), os.environ.get("RISK_CREDIT_DAYS_HIGH", "60")],
+    },
+    # Escalation of the seed exception table (exceptions_queue.escalation).
+    "escalation": {
+        "sla_hours": {"customer_not_found": 4, "default": float(os.environ.get("EXCEPTION_SLA_HOURS", "8"))},
+        "pricing_variance": float(os.environ.get("ESCALATE_PRICE_VARIANCE", "0.10")),
+        "pricing_deal_value": os.environ.get("ESCALATE_PRICING_DEAL_VALUE", "100000"),
+        "unmapped_products_waiting": int(os.environ.get("ESCALATE_UNMAPPED_PRODUCTS", "5")),
+    },
 }
+# Medium risk: the order is created after this many seconds unless an approver holds or cancels it.
+HANDOFF_INTERVENTION_WINDOW_SECONDS = int(os.environ.get("HANDOFF_INTERVENTION_WINDOW_SECONDS", "900"))
 
 # --- External systems -----------------------------------------------------------------------------------------------
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", False)
@@ -238,7 +262,23 @@ DEFAULT_ERP_SYSTEM = os.environ.get("DEFAULT_ERP_SYSTEM", "sap")
 # --- Alerts ---------------------------------------------------------------------------------------------------------
 SLACK_WEBHOOK_URL = os.environ.get("SLACK_WEBHOOK_URL", "")
 PAGERDUTY_ROUTING_KEY = os.environ.get("PAGERDUTY_ROUTING_KEY", "")
+PAGERDUTY_EVENTS_URL = os.environ.get("PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue")
 ALERT_EMAILS = env_list("ALERT_EMAILS")
+# team → who an overdue exception of that team is escalated to (email), e.g. "pricing=lead@x.example,credit=cfo@x.example";
+# teams without an owner escalate to ALERT_EMAILS.
+ESCALATION_OWNERS = dict(item.split("=", 1) for item in env_list("ESCALATION_OWNERS") if "=" in item)
+# The P1 "no successful event on a flow for FLOW_SILENCE_MINUTES" check runs only in business hours.
+BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "America/New_York")
+BUSINESS_HOURS = os.environ.get("BUSINESS_HOURS", "09:00-17:00")
+BUSINESS_DAYS = env_list("BUSINESS_DAYS", "mon,tue,wed,thu,fri")
+BUSINESS_HOLIDAYS_COUNTRY = os.environ.get("BUSINESS_HOLIDAYS_COUNTRY", "US")
+BUSINESS_HOLIDAYS_SUBDIVISION = os.environ.get("BUSINESS_HOLIDAYS_SUBDIVISION", "")
+FLOW_SILENCE_MINUTES = int(os.environ.get("FLOW_SILENCE_MINUTES", "15"))
+# flow name → the event-log systems whose successful events show it is alive ("deal_to_order=salesforce+sap").
+MONITORED_FLOWS = {
+    name: tuple(systems.split("+"))
+    for name, systems in (item.split("=", 1) for item in env_list("MONITORED_FLOWS", "deal_to_order=salesforce+sap") if "=" in item)
+}
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "handoff@localhost")
 

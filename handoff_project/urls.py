@@ -17,7 +17,9 @@ urlpatterns = [
     path("webhooks/", include("crm_sync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/payables/", include("payables.api_urls")),
     path("api/", include("handoff_project.api_urls")),
     path("ops/", include("exceptions_queue.urls")),
+    path("payables/", include("payables.urls")),
     path("sandbox/", include("handoff_project.sandbox.urls")),
 ]

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, utils
 
 HUNDRED = Decimal(100)
 
@@ -204,7 +204,8 @@ def same_vendor(invoice_vendor: Vendor, order_vendor: Vendor) -> bool | None:
 
 
 def normalise_invoice_number(number: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", (number or "").upper()).lstrip("0")
+    """'inv-0001' and 'INV 1' are the same number: case, separators and leading zeros of digit runs ignored."""
+    return re.sub(r"(?<!\d)0+(?=\d)", "", re.sub(r"[^0-9A-Z]", "", (number or "").upper()))
 
 
 _DAYS = re.compile(r"(\d{1,3})\s*(?:days?|tage?n?|jours?|dagen|dni|d\b)", re.I)
@@ -249,7 +250,7 @@ def pair_lines(invoice: Invoice, order: PurchaseOrder) -> list[LinePair]:
         elif len(order.lines) == 1 and len(invoice.lines) == 1:
             match, how = order.lines[0], "only line"
         elif line.description:
-            scored = [(fuzz.token_set_ratio(line.description.casefold(), o.description.casefold()), o)
+            scored = [(fuzz.token_set_ratio(line.description, o.description, processor=utils.default_process), o)
                       for o in order.lines if o.description]
             best = max(scored, key=lambda pair: pair[0], default=(0, None))
             if best[0] >= 85:

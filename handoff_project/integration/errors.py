@@ -39,8 +39,10 @@ class IntegrationError(Exception):
         }
 
     def __str__(self) -> str:
-        code = f" ({self.system} {self.vendor_code})" if self.vendor_code else ""
-        return f"{self.message}{code}"
+        # House style puts the vendor code inside the sentence ("… (SAP V1/123). Fix …"); add it only if missing.
+        if not self.vendor_code or self.vendor_code in self.message:
+            return self.message
+        return f"{self.message} ({self.system.upper() if len(self.system) <= 4 else self.system} {self.vendor_code})"
 
 
 class TransientError(IntegrationError):

@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("salesforce/", include("crm_sync.connectors.salesforce.sandbox")),
+    path("sap/", include("erp_orders.connectors.sap.sandbox_purchasing")),
     path("sap/", include("erp_orders.connectors.sap.sandbox")),
 ]

@@ -12,6 +12,8 @@ import shutil
 from .model import ExtractionError
 
 MIN_WIDTH = 1600
+MAX_PIXELS_SIDE = 4000  # a page rendered larger is a broken page box, not a bigger invoice
+MAX_PAGES = 5
 
 
 def tesseract_available() -> bool:
@@ -40,10 +42,16 @@ def ocr_image(image) -> str:
     import pytesseract
 
     image = image.convert("L")
+    width, height = image.size
+    if min(width, height) < 20 or max(width, height) > 20 * min(width, height):
+        raise ExtractionError(f"The page is {width}×{height} pixels: not the shape of an invoice page (damaged file?).")
     if image.width < MIN_WIDTH:
         scale = MIN_WIDTH / image.width
         image = image.resize((MIN_WIDTH, int(image.height * scale)))
-    return pytesseract.image_to_string(image, config="--psm 4")
+    try:
+        return pytesseract.image_to_string(image, config="--psm 4", timeout=120)
+    except (pytesseract.TesseractError, RuntimeError) as exc:
+        raise ExtractionError(f"OCR could not read the image ({exc}).") from exc
 
 
 def ocr_pdf(data: bytes, resolution: int = 200) -> str:
@@ -51,4 +59,11 @@ def ocr_pdf(data: bytes, resolution: int = 200) -> str:
 
     _require_tesseract()
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return "\n".join(ocr_image(page.to_image(resolution=resolution).original) for page in pdf.pages)
+        texts = []
+        for page in pdf.pages[:MAX_PAGES]:
+            longest_side_points = max(float(page.width or 0), float(page.height or 0), 1.0)
+            dpi = min(resolution, int(MAX_PIXELS_SIDE * 72 / longest_side_points))
+            if dpi < 50:
+                raise ExtractionError("The PDF page box is implausibly large; the file looks damaged.")
+            texts.append(ocr_image(page.to_image(resolution=dpi).original))
+        return "\n".join(texts)

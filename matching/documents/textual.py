@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from .model import ExtractedField, ExtractedInvoice
 from .templates import apply_template, matching_template
-from .text_fields import AGREEING, extract_header
+from .text_fields import AGREEING, extract_header, prepare
 from .text_lines import extract_lines
 
 OCR_PENALTY = 0.85  # OCR misreads digits; even a labelled value needs a person's look more often
@@ -21,9 +21,10 @@ def from_text(text: str, *, fmt: str, templates: Iterable[dict] = (), ocr: bool 
               warnings: tuple[str, ...] = ()) -> ExtractedInvoice:
     source = "ocr" if ocr else "text"
     fields = extract_header(text, source)
-    template = matching_template(text, templates)
+    cleaned = "\n".join(prepare(text))  # templates see the text as the heuristics do (kerned labels mended)
+    template = matching_template(cleaned, templates)
     if template is not None:
-        fields.update(apply_template(text, template))
+        fields.update(apply_template(cleaned, template))
     lines = extract_lines(text)
     fields = _check_against_lines(fields, lines)
     if ocr:

@@ -119,7 +119,7 @@ def test_sap_validation_error_keeps_sap_code_message_and_details():
     assert error.recommended_resolution and error.recommended_resolution in error.message
     assert error.detail["errordetails"][0]["code"] == "XX/123"
     assert error.detail["transactionid"] == "XXXXXXXXXXXXXXXX"
-    assert str(error).endswith("(sap XX/123)")
+    assert str(error).endswith("(SAP XX/123)")
 
 
 @respx.mock

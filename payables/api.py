@@ -1,0 +1,82 @@
+"""/api/payables/ — upload documents and read invoices, their fields (with confidences), lines and exceptions."""
+
+from __future__ import annotations
+
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from . import selectors, services
+from .models import Invoice, InvoiceField, InvoiceLine
+
+
+class InvoiceFieldSerializer(serializers.ModelSerializer):
+    needs_confirmation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InvoiceField
+        fields = ["name", "value", "confidence", "source", "confirmed_at", "needs_confirmation"]
+
+    def get_needs_confirmation(self, field) -> bool:
+        from matching.documents import CONFIRM_BELOW
+
+        return field.confidence < CONFIRM_BELOW and field.confirmed_at is None
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = ["line_id", "description", "quantity", "unit", "unit_price", "amount", "product_code", "po_item",
+                  "confidence"]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    fields_read = InvoiceFieldSerializer(source="fields", many=True, read_only=True)
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    exceptions = serializers.SerializerMethodField()
+    purchase_order = serializers.CharField(source="purchase_order.number", default=None, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "status", "original_name", "format", "invoice_number", "issue_date", "due_date", "seller_name",
+                  "seller_vat", "buyer_name", "currency", "net_total", "tax_total", "gross_total", "due_payable",
+                  "po_reference", "payment_terms", "purchase_order", "warnings", "received_at", "matched_at",
+                  "fields_read", "lines", "exceptions"]
+
+    def get_exceptions(self, invoice) -> list[dict]:
+        return [{"id": e.pk, "type": e.type, "team": e.team, "state": e.state, "message": e.message,
+                 "action": e.detail.get("action", "")} for e in invoice.exceptions.all()]
+
+
+class UploadSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+
+
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """GET invoices (?status=, ?q=); POST multipart `files` (one or many) to upload: 201 with the new invoices,
+    `?process=sync` reads and matches them before answering."""
+
+    serializer_class = InvoiceSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.invoice_list(status=self.request.query_params.get("status", ""),
+                                      query=self.request.query_params.get("q", "")).prefetch_related(
+            "fields", "lines", "exceptions")
+
+    def create(self, request):
+        upload = UploadSerializer(data={"files": request.FILES.getlist("files")})
+        upload.is_valid(raise_exception=True)
+        sync = request.query_params.get("process") == "sync"
+        created = []
+        try:
+            for file in upload.validated_data["files"]:
+                invoice = services.receive_document(content=file.read(), filename=file.name,
+                                                    content_type=file.content_type or "", user=request.user,
+                                                    enqueue=not sync)
+                created.append(services.process_invoice(invoice_id=invoice.pk) if sync else invoice)
+        except services.UploadRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        invoices = selectors.invoice_list().filter(pk__in=[i.pk for i in created]).prefetch_related(
+            "fields", "lines", "exceptions")
+        return Response(InvoiceSerializer(invoices, many=True).data, status=status.HTTP_201_CREATED)
