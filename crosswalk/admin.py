@@ -1,33 +1,49 @@
 """Admin for the crosswalk tables (the master-data team's workplace) and the read-only transformation log.
 
 Every table keeps its history (simple-history): the History button shows who changed which mapping when.
+Import / export as CSV or XLSX (django-import-export, resources in crosswalk.resources): an import first shows the
+dry run — each row new, updated with its field diff, or skipped — and writes only on "Confirm import".
+"Proposed … mappings" list what people's resolutions taught (crosswalk.learning), to accept or reject.
+The ERP master data (materials, business partners) is read-only here: `manage.py sync_erp_master` loads it.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from handoff_project.integration.admin import ReadOnlyAdmin
 
+from . import proposals, resources
 from .models import (
     ContactMapping,
     ContractMapping,
+    CurrencyMapping,
     CustomerMapping,
+    ErpBusinessPartner,
+    ErpMaterial,
     MappingStatus,
     MaterialGroupLeadTime,
     PaymentTermsMapping,
     ProductMapping,
+    ProposedCustomerMapping,
+    ProposedPaymentTermsMapping,
+    ProposedProductMapping,
+    ShipToAddress,
     TaxCodeMapping,
     TransformationLog,
+    UnitOfMeasureMapping,
 )
 
 VALIDITY_FIELDS = ("status", "erp_system", ("valid_from", "valid_to"), "owner", "notes")
-COMMON_FILTERS = ("status", "erp_system")
+COMMON_FILTERS = ("status", "erp_system", "valid_to", "updated_at")
 
 
-class CrosswalkAdmin(SimpleHistoryAdmin):
+class CrosswalkAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     list_per_page = 100
+    formats = (CSV, XLSX)
     actions = ("mark_active", "mark_retired")
     readonly_fields = ("updated_at",)
 
@@ -51,6 +67,7 @@ class CrosswalkAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProductMapping)
 class ProductMappingAdmin(CrosswalkAdmin):
+    resource_classes = (resources.ProductMappingResource,)
     list_display = (
         "crm_product_name", "crm_product_code", "material", "material_description", "material_group", "unit",
         "tax_class", "status", "erp_system", "updated_at",
@@ -64,8 +81,16 @@ class ProductMappingAdmin(CrosswalkAdmin):
     )
 
 
+class ShipToInline(admin.TabularInline):
+    model = ShipToAddress
+    fields = ("ship_to_party", "name", "street", "postal_code", "city", "region", "country", "status")
+    extra = 0
+
+
 @admin.register(CustomerMapping)
 class CustomerMappingAdmin(CrosswalkAdmin):
+    resource_classes = (resources.CustomerMappingResource,)
+    inlines = (ShipToInline,)
     list_display = (
         "crm_account_name", "crm_account_id", "business_partner", "business_partner_name", "ship_to_party", "vat_id",
         "duns", "country", "city", "status", "erp_system", "updated_at",
@@ -84,6 +109,7 @@ class CustomerMappingAdmin(CrosswalkAdmin):
 
 @admin.register(PaymentTermsMapping)
 class PaymentTermsMappingAdmin(CrosswalkAdmin):
+    resource_classes = (resources.PaymentTermsMappingResource,)
     list_display = ("crm_terms", "terms_key", "net_days", "is_standard", "status", "erp_system", "updated_at")
     list_filter = (*COMMON_FILTERS, "is_standard")
     search_fields = ("crm_terms", "terms_key")
@@ -91,6 +117,7 @@ class PaymentTermsMappingAdmin(CrosswalkAdmin):
 
 @admin.register(TaxCodeMapping)
 class TaxCodeMappingAdmin(CrosswalkAdmin):
+    resource_classes = (resources.TaxCodeMappingResource,)
     list_display = ("country", "region", "material_tax_class", "tax_code", "description", "status", "erp_system", "updated_at")
     list_filter = (*COMMON_FILTERS, "country", "material_tax_class")
     search_fields = ("country", "region", "tax_code", "description")
@@ -115,6 +142,107 @@ class ContractMappingAdmin(CrosswalkAdmin):
     list_display = ("crm_contract_reference", "erp_document", "status", "erp_system", "updated_at")
     list_filter = COMMON_FILTERS
     search_fields = ("crm_contract_reference", "erp_document")
+
+
+@admin.register(ShipToAddress)
+class ShipToAddressAdmin(CrosswalkAdmin):
+    resource_classes = (resources.ShipToAddressResource,)
+    list_display = ("business_partner", "ship_to_party", "name", "street", "postal_code", "city", "region", "country",
+                    "status", "updated_at")
+    list_filter = (*COMMON_FILTERS, "country")
+    search_fields = ("business_partner", "ship_to_party", "name", "street", "city", "postal_code")
+    autocomplete_fields = ("customer",)
+
+
+@admin.register(UnitOfMeasureMapping)
+class UnitOfMeasureMappingAdmin(CrosswalkAdmin):
+    resource_classes = (resources.UnitOfMeasureMappingResource,)
+    list_display = ("crm_unit", "erp_unit", "iso_code", "description", "status", "erp_system", "updated_at")
+    list_filter = COMMON_FILTERS
+    search_fields = ("crm_unit", "erp_unit", "iso_code", "description")
+
+
+@admin.register(CurrencyMapping)
+class CurrencyMappingAdmin(CrosswalkAdmin):
+    resource_classes = (resources.CurrencyMappingResource,)
+    list_display = ("crm_currency", "erp_currency", "decimals", "status", "erp_system", "updated_at")
+    list_filter = COMMON_FILTERS
+    search_fields = ("crm_currency", "erp_currency")
+
+
+# ---- proposed mappings: what people's resolutions taught, to accept or reject ---------------------------------------
+
+
+class ProposedMappingAdmin(SimpleHistoryAdmin):
+    """Only proposals; accept (activate, or merge into the active mapping of the same ERP key) or reject."""
+
+    actions = ("accept", "reject")
+    list_per_page = 100
+    list_filter = ("erp_system", "owner", "updated_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=MappingStatus.PROPOSED)
+
+    def has_add_permission(self, request):
+        return False
+
+    def _decide(self, request, queryset, decide, verb):
+        outcomes = [decide(mapping, user=request.user).outcome for mapping in queryset]
+        summary = ", ".join(f"{outcomes.count(o)} {o.replace('_', ' ')}" for o in sorted(set(outcomes)))
+        self.message_user(request, f"{verb} {len(outcomes)} proposal(s): {summary}.", messages.SUCCESS)
+
+    @admin.action(description="Accept selected proposals")
+    def accept(self, request, queryset):
+        self._decide(request, queryset, proposals.accept_proposal, "Accepted")
+
+    @admin.action(description="Reject selected proposals")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, proposals.reject_proposal, "Rejected")
+
+
+@admin.register(ProposedProductMapping)
+class ProposedProductMappingAdmin(ProposedMappingAdmin):
+    list_display = ("crm_product_name", "material", "material_description", "owner", "updated_at")
+    search_fields = ("crm_product_name", "material", "owner")
+
+
+@admin.register(ProposedCustomerMapping)
+class ProposedCustomerMappingAdmin(ProposedMappingAdmin):
+    list_display = ("crm_account_name", "business_partner", "business_partner_name", "owner", "updated_at")
+    search_fields = ("crm_account_name", "business_partner", "owner")
+
+
+@admin.register(ProposedPaymentTermsMapping)
+class ProposedPaymentTermsMappingAdmin(ProposedMappingAdmin):
+    list_display = ("crm_terms", "terms_key", "owner", "updated_at")
+    search_fields = ("crm_terms", "terms_key", "owner")
+
+
+# ---- ERP master data (read only; sync_erp_master loads it) -------------------------------------------------------------
+
+
+class ErpMasterAdmin(SimpleHistoryAdmin):
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ErpMaterial)
+class ErpMaterialAdmin(ErpMasterAdmin):
+    list_display = ("material", "description", "material_group", "base_unit", "product_type", "is_blocked", "erp_system", "synced_at")
+    list_filter = ("erp_system", "material_group", "base_unit", "product_type", "is_blocked")
+    search_fields = ("material", "description")
+
+
+@admin.register(ErpBusinessPartner)
+class ErpBusinessPartnerAdmin(ErpMasterAdmin):
+    list_display = ("business_partner", "name", "vat_id", "city", "postal_code", "country", "is_blocked", "erp_system", "synced_at")
+    list_filter = ("erp_system", "country", "category", "is_blocked")
+    search_fields = ("business_partner", "name", "vat_id", "city", "postal_code")
 
 
 @admin.register(TransformationLog)

@@ -137,6 +137,26 @@ class ContractMapping(CrosswalkEntry):
         return f"{self.crm_contract_reference} → {self.erp_document}"
 
 
+class ProposedProductMapping(ProductMapping):
+    """Product mappings proposed from people's resolutions, awaiting the master-data team (admin list)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "proposed product mapping"
+
+
+class ProposedCustomerMapping(CustomerMapping):
+    class Meta:
+        proxy = True
+        verbose_name = "proposed customer mapping"
+
+
+class ProposedPaymentTermsMapping(PaymentTermsMapping):
+    class Meta:
+        proxy = True
+        verbose_name = "proposed payment terms mapping"
+
+
 class ShipToAddress(CrosswalkEntry):
     """A known ship-to (SAP partner function WE) of a customer: the candidates offered when a deal's address does
     not validate or is new."""

@@ -13,6 +13,7 @@ Only active mappings valid today (valid_from/valid_to) take part. Addresses: mat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from matching import addresses as address_matching
 from matching import catalogue
 from matching import normalise as norm
 from matching.entities import LocatedCandidate, confirm_by_location
+from matching.records import Record
 
 from .models import (
     ContactMapping,
@@ -343,8 +345,6 @@ def _names(row, name_field: str, normaliser) -> list[str]:
 
 def _from_engine(kind: str, text: str, matcher) -> Resolution:
     """The calibrated matching engine over the crosswalk and the ERP master data."""
-    from matching.records import Record
-
     if len(matcher) == 0:
         return Resolution(kind, text, None, 0.0, "no_mapping")
     scored = matcher.match(Record("query", text), limit=CANDIDATES_SHOWN)
@@ -360,6 +360,4 @@ def _from_engine(kind: str, text: str, matcher) -> Resolution:
 
 
 def _clean_id(value) -> str:
-    import re
-
     return re.sub(r"[^A-Za-z0-9]", "", value or "").upper()

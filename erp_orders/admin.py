@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from exceptions_queue.models import DeadLetter, HandoffException
 
-from .models import Handoff
+from .models import Approval, CustomerCredit, Handoff
 
 EDITABLE_FIELDS = ("flagged", "flag_reason")
 
@@ -54,11 +54,12 @@ class HandoffAdmin(SimpleHistoryAdmin):
     fieldsets = (
         ("Deal", {"fields": ("crm_system", "crm_record_id", "deal_name", "customer_name", ("amount", "currency"))}),
         ("State", {"fields": (
-            "state", "risk_level", "attempts", "next_attempt_at", "last_error", "lease_owner", "lease_until",
+            "state", "risk_level", "risk_factors", "decisions", "closed_reason", "attempts", "next_attempt_at", "last_error",
+            "lease_owner", "lease_until",
         )}),
         ("ERP", {"fields": ("erp_system", "erp_reference", "erp_order_number", "created_in_erp_at")}),
         ("Writeback and flag", {"fields": ("writeback_status", "completed_at", "flagged", "flag_reason")}),
-        ("Payloads", {"classes": ("collapse",), "fields": ("deal", "order_request", "inbound_event")}),
+        ("Payloads", {"classes": ("collapse",), "fields": ("deal", "order_request", "erp_prices", "inbound_event")}),
         ("Times", {"fields": ("received_at", "updated_at")}),
     )
 
@@ -70,3 +71,34 @@ class HandoffAdmin(SimpleHistoryAdmin):
 
     def get_view_on_site_url(self, obj=None):
         return reverse("ops:handoff-detail", args=[obj.pk]) if obj is not None else None
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    """Read only: approvers decide in the ops UI (/ops/approvals/), where four-eyes is enforced."""
+
+    list_display = ("id", "handoff", "level", "state", "requested_at", "window_ends_at", "decided_by", "decided_at")
+    list_filter = ("level", "state")
+    search_fields = ("=handoff__id", "handoff__crm_record_id", "handoff__deal_name")
+    list_select_related = ("handoff", "decided_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Approval._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_view_on_site_url(self, obj=None):
+        return reverse("ops:approval-detail", args=[obj.handoff_id]) if obj is not None else None
+
+
+@admin.register(CustomerCredit)
+class CustomerCreditAdmin(admin.ModelAdmin):
+    """The AR summary per ERP customer (loaded from the ERP; editable here for corrections and the demo)."""
+
+    list_display = ("business_partner", "customer_name", "erp_system", "open_amount", "currency", "credit_limit", "days_outstanding", "updated_at")
+    list_filter = ("erp_system",)
+    search_fields = ("business_partner", "customer_name")

@@ -30,7 +30,7 @@ from .risk import MEDIUM, RiskAssessment
 
 RELEASE_TASK = "erp_orders.tasks.release_after_window"
 # Events that change what a handoff will create in the ERP, each with data["user"] (see exceptions_queue.resolving).
-CHANGE_EVENTS = ("exception_resolved", "deal_corrected", "check_overridden", "payload_edited")
+CHANGE_EVENTS = ("exception_resolved", "mapping_proposed", "deal_corrected", "check_overridden", "payload_edited")
 
 
 class ApprovalRefused(Exception):

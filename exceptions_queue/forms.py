@@ -37,16 +37,6 @@ class HandoffFilterForm(forms.Form):
         return {"state": data.get("state", ""), "crm_system": data.get("crm_system", ""), "query": data.get("q", "")}
 
 
-class ExceptionFilterForm(forms.Form):
-    team = forms.ChoiceField(required=False, choices=_any(Team.choices, "All teams"))
-    type = forms.ChoiceField(required=False, choices=_any(ExceptionType.choices, "All types"))
-
-    def filters(self) -> dict:
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {"team": data.get("team", ""), "type": data.get("type", "")}
-
-
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -88,3 +78,44 @@ class RequeueForm(forms.Form):
         max_length=2000,
         widget=forms.TextInput(attrs={"placeholder": "What did you correct? (optional)"}),
     )
+
+
+# ---- exception inbox and actions ------------------------------------------------------------------------------------
+
+
+class InboxFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", widget=forms.TextInput(attrs={
+        "type": "search", "placeholder": "Deal, customer, CRM id, field or message  ( / )", "autocomplete": "off", "data-search": ""}))
+    team = forms.ChoiceField(required=False, choices=_any(Team.choices, "All teams"))
+    type = forms.ChoiceField(required=False, choices=_any(ExceptionType.choices, "All types"))
+    assignee = forms.CharField(required=False, widget=forms.Select)
+    sla = forms.ChoiceField(required=False, label="SLA", choices=_any([
+        ("escalated", "Escalated"), ("overdue", "Past its deadline"), ("due_soon", "Due within 1 h"), ("on_time", "On time")], "Any SLA"))
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].widget.choices = [("", "Anyone"), ("me", "Assigned to me"), ("none", "Unassigned"),
+                                                  *[(str(u.pk), u.get_username()) for u in users]]
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data.get(name, "") for name in ("team", "type", "assignee", "sla")} | {"query": data.get("q", "")}
+
+
+class BulkExceptionForm(forms.Form):
+    operation = forms.ChoiceField(choices=[("assign", "Assign"), ("resolve", "Resolve")])
+    assignee = forms.IntegerField(required=False)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class NoteForm(forms.Form):
+    """One free-text field posted by an action form: a note, a reason or a comment."""
+
+    text = forms.CharField(required=False, max_length=4000)
+
+
+class PayloadForm(forms.Form):
+    payload = forms.CharField(widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "mono"}))
+    note = forms.CharField(required=False, max_length=2000,
+                           widget=forms.TextInput(attrs={"placeholder": "What did you correct? (kept with the event)"}))

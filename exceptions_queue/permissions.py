@@ -1,8 +1,9 @@
 """Who may see and do what in the ops UI (and, through the API's permission classes, in /api/).
 
 Roles are the Django groups of contract.md: `ops`, `approver`, `master_data`, `viewer`; superusers have every role.
-Any role may read; changing things (re-queue, …) is for `ops`. A signed-in user without a role gets 403, not a
-login loop: they are known, just not allowed.
+Any role may read; each change is an action of `ACTIONS` with the roles allowed to do it (re-queue and dead letters:
+ops; approvals: approver; picking a crosswalk candidate: ops and master_data). A signed-in user without a role gets
+403, not a login loop: they are known, just not allowed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ ROLES = (OPS, APPROVER, MASTER_DATA, VIEWER)
 
 READ_ROLES = ROLES
 ACTION_ROLES = (OPS,)
+# Who may do what (superusers may do everything). Views name their action; the role-matrix test checks every cell.
+ACTIONS = {
+    "requeue": (OPS,),  # re-queue a handoff, dead letters in bulk
+    "resolve_exception": (OPS,),  # correct a field, override a check, assign, bulk resolve
+    "pick_candidate": (OPS, MASTER_DATA),  # resolve a customer / product / terms exception by teaching the crosswalk
+    "decide_approval": (APPROVER,),  # approve, reject, request a change, hold, cancel
+    "dead_letter": (OPS,),  # edit the payload and re-queue, discard
+}
 
 
 def user_roles(user) -> frozenset[str]:
@@ -48,6 +57,15 @@ def can_act_in_ops(user) -> bool:
     return has_any_role(user, ACTION_ROLES)
 
 
+def may(user, action: str) -> bool:
+    return has_any_role(user, ACTIONS[action])
+
+
+def allowed_actions(user) -> dict[str, bool]:
+    """{"requeue": True, "decide_approval": False, …} for templates."""
+    return {action: may(user, action) for action in ACTIONS}
+
+
 class RoleRequiredMixin(AccessMixin):
     """Class-based views: anonymous → login page; signed in without one of `read_roles` → 403.
 
@@ -64,7 +82,7 @@ class RoleRequiredMixin(AccessMixin):
         if not has_any_role(request.user, self.read_roles):
             raise PermissionDenied("You need one of the roles ops, approver, master_data or viewer to use the ops UI.")
         if request.method not in ("GET", "HEAD", "OPTIONS") and not has_any_role(request.user, self.action_roles):
-            raise PermissionDenied("Only the ops team may change handoffs.")
+            raise PermissionDenied(f"This needs one of the roles: {', '.join(self.action_roles)}.")
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -259,3 +259,31 @@ def event_search(
 
 def event_by_id(event_id: int) -> Event:
     return Event.objects.get(pk=event_id)
+
+
+def deal_history(*, crm_id: str = "", erp_order: str = "") -> tuple[list[Handoff], QuerySet[Event]]:
+    """One deal end to end, oldest first: every event of its handoff(s), found by CRM record id or ERP order number
+    (through the handoff or the ExternalRef binding), plus events that carry the CRM id before a handoff existed."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from handoff_project.integration.models import ExternalRef
+
+    crm_id, erp_order = (crm_id or "").strip(), (erp_order or "").strip()
+    if not crm_id and not erp_order:
+        return [], Event.objects.none()
+    handoffs = Handoff.objects.defer(*HANDOFF_LIST_DEFERRED)
+    match = Q(crm_record_id=crm_id) if crm_id else Q()
+    if erp_order:
+        bound = ExternalRef.objects.filter(external_id=erp_order, content_type=ContentType.objects.get_for_model(Handoff))
+        match |= Q(erp_order_number=erp_order) | Q(pk__in=[int(pk) for pk in bound.values_list("object_id", flat=True) if pk.isdigit()])
+    found = list(handoffs.filter(match).order_by("received_at"))
+    ids = [h.pk for h in found]
+    crm_ids = {crm_id} | {h.crm_record_id for h in found} - {""}
+    events = Event.objects.filter(Q(handoff_id__in=ids) | Q(crm_record_id__in=crm_ids)).order_by("created_at", "id")
+    return found, _without_bodies(events)
+
+
+def recent_alerts(*, limit: int = 200):
+    from .models import Alert
+
+    return Alert.objects.select_related("handoff").defer(*(f"handoff__{name}" for name in HANDOFF_LIST_DEFERRED)).order_by("-created_at", "-id")[:limit]

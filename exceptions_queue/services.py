@@ -5,6 +5,8 @@ Resolving exceptions by a person lives in `resolving.py`, dead-letter actions in
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -122,21 +124,22 @@ def recommend_resolution(error: IntegrationError, retries_exhausted: bool) -> st
     return "Read the error detail, correct the cause, then re-queue."
 
 
-# What the ERP's words point at → what a person does about it (first match wins).
+# What the ERP's words point at → what a person does about it (first match wins; whole words, so
+# "PurchaseOrderByCustomer is mandatory" is a missing field, not an unknown customer).
 _RECOMMENDATIONS = (
-    (("business partner", "customer", "sold-to", "soldtoparty"),
+    (r"\b(required|mandatory|missing|must not be empty|is initial)\b",
+     "{system} needs a field the order lacks. Add the missing field (in the CRM deal or by editing the payload), then re-queue."),
+    (r"\b(business partner|customer|sold-to|soldtoparty)\b",
      "{system} does not know the customer. Create the customer (business partner) in {system}, map it in Crosswalk › "
      "Customers, then re-queue."),
-    (("postal", "address", "region", "street", "zip"),
+    (r"\b(postal|address|region|street|zip)",
      "{system} rejected the address. Correct the address format (postal code, region, country) in the payload or on "
      "the CRM account, then re-queue."),
-    (("payment terms", "zterm", "terms"),
+    (r"\b(payment terms|zterm|terms)\b",
      "{system} does not accept the payment terms. Fix the Crosswalk › Payment terms entry or edit the payload's "
      "terms key, then re-queue."),
-    (("material", "product"),
+    (r"\b(material|product)\b",
      "{system} does not know a material. Correct the Crosswalk › Products entry or edit the payload's material, then re-queue."),
-    (("required", "mandatory", "missing", "must not be empty", "is initial"),
-     "{system} needs a field the order lacks. Add the missing field (in the CRM deal or by editing the payload), then re-queue."),
 )
 
 
@@ -144,7 +147,7 @@ def _specific_recommendation(error: IntegrationError, system: str) -> str:
     if not isinstance(error, (NotFoundError, RemoteValidationError)):
         return ""
     text = f"{error.message} {error.detail}".lower()
-    for words, advice in _RECOMMENDATIONS:
-        if any(word in text for word in words):
+    for pattern, advice in _RECOMMENDATIONS:
+        if re.search(pattern, text):
             return advice.format(system=system)
     return ""

@@ -27,7 +27,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
     # Only a development key: production refuses to start without DJANGO_SECRET_KEY (see check below).
-    "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production"
+    "django-insecure-dev-key-set-DJANGO_SECRET_KEY-in-production"
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_q",
     "simple_history",
+    "import_export",
     "handoff_project.integration",
     "handoff_project.sandbox",
     "handoff_project.demo",

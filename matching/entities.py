@@ -12,8 +12,11 @@ location agrees.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz
 
 from . import calibration as calibration_module
 from . import normalise
@@ -21,9 +24,6 @@ from .index import CandidateIndex
 from .records import Flavour, Prepared, Record, prepare
 from .scoring import FEATURES, features
 
-# With no other candidate, the lead is measured against a record that merely shares a word (typical log-odds of an
-# unrelated catalogue record): a tiny catalogue offers no competitor, which is weaker evidence than beating one.
-NO_COMPETITOR_LOG_ODDS = -6.0
 BLOCKING_LIMIT = 30  # records the index hands to the scorers
 SCORED_LIMIT = 12  # of those, the best by a quick similarity get the full features
 
@@ -46,8 +46,14 @@ class Matcher:
     def __init__(self, records: Iterable[Record], flavour: Flavour | str = Flavour.PRODUCT, *,
                  calibration: calibration_module.Calibration | None = None):
         self.flavour = Flavour(flavour)
-        self.prepared = [prepare(r, self.flavour) for r in records]
-        self.index = CandidateIndex(self.prepared)
+        collecting = gc.isenabled()
+        gc.disable()  # hundreds of thousands of small containers, none garbage: the collector would only slow the build
+        try:
+            self.prepared = [prepare(r, self.flavour) for r in records]
+            self.index = CandidateIndex(self.prepared)
+        finally:
+            if collecting:
+                gc.enable()
         self._calibration = calibration  # loaded on first use: fitting builds matchers before a calibration exists
 
     def __len__(self) -> int:
@@ -58,8 +64,6 @@ class Matcher:
 
     def candidates(self, query: Prepared) -> list[tuple[Prepared, list[float]]]:
         """The blocked and pre-ranked candidates of a query with their scoring features (one record per key)."""
-        from rapidfuzz import fuzz
-
         blocked = self.index.search(query, BLOCKING_LIMIT)
         if not blocked:
             return []
@@ -89,12 +93,15 @@ class Matcher:
     def ranked(self, query: Prepared, pair_model=None) -> list[tuple[Prepared, list[float], float, float]]:
         """(candidate, features, pair log-odds, lead over the best other candidate), best log-odds first."""
         model = pair_model or self.calibration.pair
+        # A lone candidate (a tiny catalogue, a rare word) is measured against the typical runner-up of the labelled
+        # data, not given the biggest lead: having no competitor is weaker evidence than beating one.
+        floor = self.calibration.meta.get("runner_up_log_odds", -6.0) if pair_model is None else -6.0
         scored = sorted(((c, values, model.log_odds(values)) for c, values in self.candidates(query)),
                         key=lambda item: -item[2])
         out = []
         for i, (candidate, values, log_odds) in enumerate(scored):
-            best_other = scored[1][2] if i == 0 and len(scored) > 1 else scored[0][2] if i else NO_COMPETITOR_LOG_ODDS
-            lead = log_odds - max(best_other, NO_COMPETITOR_LOG_ODDS)
+            best_other = scored[1][2] if i == 0 and len(scored) > 1 else scored[0][2] if i else floor
+            lead = log_odds - best_other
             out.append((candidate, values, log_odds, lead))
         return out
 

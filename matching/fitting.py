@@ -79,7 +79,7 @@ def fit(flavour: Flavour | str, data_dir: Path, work_dir: Path, *, log=print) ->
         train.extend(found)
     pair_model = calibration.fit_logistic(FEATURES, [e.values for e in train], [e.label for e in train], ridge=1.0)
 
-    decision_rows, decision_labels, top1 = [], [], []
+    decision_rows, decision_labels, top1, runners_up = [], [], [], []
     for name, matcher, left_rows, schema, _train, valid_pairs in loaded:
         found = examples(matcher, left_rows, schema, valid_pairs, pair_model, depth=5)
         log(f"{name} valid: {len(found)} examples, {sum(e.label for e in found)} positive")
@@ -88,6 +88,8 @@ def fit(flavour: Flavour | str, data_dir: Path, work_dir: Path, *, log=print) ->
             decision_labels.append(e.label)
             if e.rank == 0:
                 top1.append(e)
+            elif e.rank == 1:
+                runners_up.append(e.log_odds)
     decision_model = calibration.fit_logistic(calibration.DECISION_FEATURES, decision_rows, decision_labels, ridge=0.1)
     confidences = [decision_model.probability(calibration.decision_inputs(e.log_odds, e.lead)) for e in top1]
     meta = {
@@ -96,6 +98,8 @@ def fit(flavour: Flavour | str, data_dir: Path, work_dir: Path, *, log=print) ->
         "decision_model_fitted_on": [f"{name}/valid.csv" for name in TRAINING_SETS[flavour]],
         "train_examples": len(train),
         "valid_examples": len(decision_rows),
+        # what a lone candidate's lead is measured against (the median runner-up): see entities.Matcher.ranked
+        "runner_up_log_odds": round(sorted(runners_up)[len(runners_up) // 2], 3) if runners_up else -6.0,
         "reliability_valid_top1": calibration.reliability(confidences, [bool(e.label) for e in top1]),
         "refit_with": f"python manage.py refit_matching --flavour {flavour.value}",
     }

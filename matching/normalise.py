@@ -37,7 +37,7 @@ LEGAL_FORMS = {
     # Dutch, Nordic
     "bv", "nv", "vof", "cv", "oy", "oyj", "ab", "ab publ", "as", "asa", "aps", "a s", "hf", "ehf",
     # Central and Eastern Europe
-    "sp z oo", "spzoo", "sp zoo", "sro", "spol sro", "as", "zrt", "nyrt", "kft", "bt", "doo", "dd", "ooo", "oao",
+    "sp z oo", "sp z o o", "spzoo", "sp zoo", "sro", "spol sro", "spol s r o", "as", "zrt", "nyrt", "kft", "bt", "doo", "dd", "ooo", "oao",
     "zao", "pao", "ao", "srl", "ad", "ead", "eood", "ood",
     # Asia, Africa, Middle East
     "kk", "kabushiki kaisha", "kabushikikaisha", "yk", "gk", "bhd", "sdn bhd", "berhad", "tbk", "pt", "jsc",
@@ -69,6 +69,8 @@ _UNIT_WORDS = {
 }
 _NUMBER_UNIT = re.compile(r"(\d)(ml|l|kg|g|lb|oz|mm|cm|m|in|gb|tb|mb|mhz|ghz|w|v|mah|ah|pack|pc|ft)\b")
 _PACK_OF = re.compile(r"\b(?:pack|box|case|set) of (\d+)\b")
+_DIGIT = re.compile(r"\d")
+_TITLE_SEPARATORS = re.compile(r"[^\w.]+|_|(?<!\d)\.|\.(?!\d)")
 _CODE = re.compile(r"[a-z0-9]+(?:[-/.][a-z0-9]+)*")
 _MEASURE = re.compile(
     r"^\d+(?:\.\d+)?(?:ml|l|kg|g|lb|oz|mm|cm|m|in|gb|tb|mb|mhz|ghz|w|v|mah|ah|pack|pk|pck|pc|pcs|ct|ft|x|k|p|yr|yrs)?$"
@@ -84,7 +86,9 @@ _STREET_WORDS = {
 
 def fold(text: str | None) -> str:
     """Lower case ASCII: accents dropped, compatibility characters decomposed, non-Latin scripts kept as they are."""
-    text = unicodedata.normalize("NFKC", text or "").replace("ß", "ss")
+    if not text or text.isascii():  # most catalogue text: no Unicode work to do
+        return (text or "").lower()
+    text = unicodedata.normalize("NFKC", text).replace("ß", "ss")
     decomposed = unicodedata.normalize("NFKD", text)
     out = "".join(c for c in decomposed if not unicodedata.combining(c))
     return out.lower()
@@ -138,18 +142,20 @@ def product_title(text: str | None) -> str:
     """'Sensor Kit S10 (10-Pk)' → 'sensor kit s10 10 pack'; 'Ent. Licence, 12 yrs' → 'ent license 12 year'."""
     folded = fold(text).replace("&", " and ").replace("w/", "with ")
     folded = _NUMBER_UNIT.sub(r"\1 \2", folded)
-    tokens = [_UNIT_WORDS.get(t, t) for t in re.sub(r"[^a-z0-9.]+|(?<!\d)\.|\.(?!\d)", " ", folded).split()]
+    tokens = [_UNIT_WORDS.get(t, t) for t in _TITLE_SEPARATORS.sub(" ", folded).split()]
     return _PACK_OF.sub(r"\1 pack", " ".join(tokens))
 
 
 def model_numbers(text: str | None) -> set[str]:
     """Codes in compact form: a run of letters/digits (with - / . inside) that has a digit, is at least 3 characters
-    long and is not a plain quantity ("500ml", "16gb", "2007" stays: a year or a numeric article number counts)."""
+    long and is not a quantity ("500ml", "16gb") nor a short plain number (a year, a version: see `numbers`)."""
     codes = set()
     for match in _CODE.finditer(fold(text)):
         raw = match.group(0)
-        compact = re.sub(r"[-/.]", "", raw)
-        if len(compact) < 3 or not any(c.isdigit() for c in compact):
+        if not _DIGIT.search(raw):
+            continue
+        compact = raw.replace("-", "").replace("/", "").replace(".", "")
+        if len(compact) < 3:
             continue
         if compact.isdigit() and len(compact) < 5:
             continue  # a year, a quantity or a version: `numbers` compares those

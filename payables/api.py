@@ -6,6 +6,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from matching.documents import CONFIRM_BELOW
+
 from . import selectors, services
 from .models import Invoice, InvoiceField, InvoiceLine
 
@@ -18,8 +20,6 @@ class InvoiceFieldSerializer(serializers.ModelSerializer):
         fields = ["name", "value", "confidence", "source", "confirmed_at", "needs_confirmation"]
 
     def get_needs_confirmation(self, field) -> bool:
-        from matching.documents import CONFIRM_BELOW
-
         return field.confidence < CONFIRM_BELOW and field.confirmed_at is None
 
 

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from matching.threeway import normalise_invoice_number
+
 AMOUNT = {"max_digits": 18, "decimal_places": 2, "null": True, "blank": True}
 QUANTITY = {"max_digits": 15, "decimal_places": 3}
 PRICE = {"max_digits": 18, "decimal_places": 6}
@@ -142,6 +144,8 @@ class Invoice(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     format = models.CharField(max_length=30, blank=True)
     invoice_number = models.CharField(max_length=100, blank=True, db_index=True)
+    # The number as duplicate detection compares it ('inv-0001' = 'INV 1'), kept in step with invoice_number.
+    number_key = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
     type_code = models.CharField(max_length=3, blank=True)
     issue_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
@@ -166,10 +170,17 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["supplier_number", "invoice_number"])]
+        indexes = [models.Index(fields=["supplier_number", "invoice_number"]),
+                   models.Index(fields=["issue_date", "gross_total"], name="invoice_same_amount_and_date")]
 
     def __str__(self):
         return f"Invoice {self.invoice_number or '(unread)'} from {self.seller_name or '?'}"
+
+    def save(self, *args, **kwargs):
+        self.number_key = normalise_invoice_number(self.invoice_number)[:100]
+        if kwargs.get("update_fields") is not None and "invoice_number" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "number_key"}
+        super().save(*args, **kwargs)
 
 
 class InvoiceDocument(models.Model):

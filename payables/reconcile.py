@@ -53,10 +53,8 @@ def find_purchase_order(reference: str, *, fetch_missing: bool = True) -> Purcha
 @transaction.atomic
 def record_match(invoice: Invoice, order: PurchaseOrder | None, result: tw.MatchResult, *,
                  duration_ms: float) -> Invoice:
-    from .services import fields_awaiting_confirmation
-
     outcome = outcome_for(result.kinds())
-    to_confirm = fields_awaiting_confirmation(invoice)
+    to_confirm = selectors.fields_awaiting_confirmation(invoice)
     if outcome == MatchOutcome.AUTO_APPROVED and to_confirm:
         outcome = MatchOutcome.CONFIRM  # doubtful fields are never trusted into the payment queue
     MatchRun.objects.create(
@@ -132,8 +130,8 @@ def receipts_for_matching(order: PurchaseOrder) -> tuple[tw.ReceiptLine, ...]:
 def prior_invoices(invoice: Invoice) -> list[tw.PriorInvoice]:
     """Earlier invoices that could be this one again: same number, or same amount and date."""
     same = Q()
-    if invoice.invoice_number:
-        same |= Q(invoice_number__iexact=invoice.invoice_number)
+    if invoice.number_key:
+        same |= Q(number_key=invoice.number_key)
     if invoice.gross_total is not None and invoice.issue_date is not None:
         same |= Q(gross_total=invoice.gross_total, issue_date=invoice.issue_date)
     if not same:

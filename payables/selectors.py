@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from matching.documents import CONFIRM_BELOW
 from matching.threeway import Tolerance, TolerancePolicy
 
 from .models import (
@@ -15,6 +16,10 @@ from .models import (
     VendorTemplate,
     VendorTolerance,
 )
+
+# A doubtful value in one of these is confirmed by a person before the invoice can be paid automatically.
+CRITICAL_FIELDS = ("invoice_number", "seller_name", "seller_vat", "currency", "tax_basis_total", "grand_total",
+                   "po_reference", "payment_terms")
 
 
 def active_vendor_templates() -> list[dict]:
@@ -61,3 +66,9 @@ def invoice_detail(invoice_id: int) -> Invoice:
 
 def status_counts() -> dict[str, int]:
     return dict(Invoice.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def fields_awaiting_confirmation(invoice: Invoice) -> list:
+    """Critical fields read with less than CONFIRM_BELOW confidence that no person has confirmed yet."""
+    return [f for f in invoice.fields.all()
+            if f.name in CRITICAL_FIELDS and f.confidence < CONFIRM_BELOW and f.confirmed_at is None]

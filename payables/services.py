@@ -17,14 +17,14 @@ from django.utils import timezone
 from handoff_project.integration.events import record_event
 from handoff_project.integration.models import Outcome
 from matching.documents import ExtractedInvoice, ExtractionError, extract_document
+from matching.documents.model import AMOUNT_FIELDS, DATE_FIELDS
+from matching.documents.normalize import parse_amount, parse_date
 
 from . import selectors
 from .models import Invoice, InvoiceDocument, InvoiceField, InvoiceLine, InvoiceStatus
+from .reconcile import match_invoice
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-# A doubtful value in one of these is confirmed by a person before the invoice can be paid automatically.
-CRITICAL_FIELDS = ("invoice_number", "seller_name", "seller_vat", "currency", "tax_basis_total", "grand_total",
-                   "po_reference", "payment_terms")
 COLUMN_FOR_FIELD = {"tax_basis_total": "net_total", "tax_total": "tax_total", "grand_total": "gross_total"}
 INVOICE_COLUMNS = ("invoice_number", "type_code", "issue_date", "due_date", "seller_name", "seller_vat", "buyer_name",
                    "currency", "net_total", "tax_total", "gross_total", "due_payable", "po_reference", "payment_terms")
@@ -65,8 +65,6 @@ def process_invoice(*, invoice_id: int) -> Invoice:
     invoice = extract_invoice(invoice_id=invoice_id)
     if invoice.status == InvoiceStatus.UNREADABLE:
         return invoice
-    from .reconcile import match_invoice
-
     return match_invoice(invoice_id=invoice_id)
 
 
@@ -123,18 +121,8 @@ def _price(value: Decimal | None) -> Decimal | None:
     return value.quantize(Decimal("0.000001")) if value is not None else None
 
 
-def fields_awaiting_confirmation(invoice: Invoice) -> list[InvoiceField]:
-    from matching.documents import CONFIRM_BELOW
-
-    return [f for f in invoice.fields.all()
-            if f.name in CRITICAL_FIELDS and f.confidence < CONFIRM_BELOW and f.confirmed_at is None]
-
-
 def confirm_fields(*, invoice_id: int, values: dict[str, str], user=None) -> Invoice:
     """A person confirms (or corrects) fields; the invoice is then matched again."""
-    from matching.documents.model import AMOUNT_FIELDS, DATE_FIELDS
-    from matching.documents.normalize import parse_amount, parse_date
-
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         now = timezone.now()
@@ -150,6 +138,4 @@ def confirm_fields(*, invoice_id: int, values: dict[str, str], user=None) -> Inv
         invoice.save()
     record_event("invoice_fields_confirmed", system="payables", message=f"{sorted(values)} confirmed",
                  data={"invoice_id": invoice.pk})
-    from .reconcile import match_invoice
-
     return match_invoice(invoice_id=invoice.pk)

@@ -59,7 +59,7 @@ class InvoiceDetailView(LoginRequiredMixin, TemplateView):
             invoice = selectors.invoice_detail(kwargs["pk"])
         except Invoice.DoesNotExist:
             raise Http404("No invoice with this id.") from None
-        to_confirm = services.fields_awaiting_confirmation(invoice)
+        to_confirm = selectors.fields_awaiting_confirmation(invoice)
         return super().get_context_data(**kwargs, invoice=invoice, section="payables",
                                         confirm_form=ConfirmFieldsForm(fields_to_confirm=to_confirm) if to_confirm else None,
                                         last_match=invoice.match_runs.first())
@@ -71,7 +71,7 @@ class ConfirmFieldsView(LoginRequiredMixin, View):
             invoice = selectors.invoice_detail(pk)
         except Invoice.DoesNotExist:
             raise Http404("No invoice with this id.") from None
-        form = ConfirmFieldsForm(request.POST, fields_to_confirm=services.fields_awaiting_confirmation(invoice))
+        form = ConfirmFieldsForm(request.POST, fields_to_confirm=selectors.fields_awaiting_confirmation(invoice))
         if form.is_valid() and form.cleaned_data:
             invoice = services.confirm_fields(invoice_id=pk, values=form.cleaned_data, user=request.user)
             messages.success(request, f"Fields confirmed; the invoice is now {invoice.get_status_display().lower()}.")

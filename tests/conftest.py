@@ -116,6 +116,13 @@ def worker_env(settings, **extra) -> dict:
         "SAP_PASSWORD": settings.SAP_PASSWORD,
         "HANDOFF_RETRY_DELAYS": ",".join(str(d) for d in settings.HANDOFF_RETRY_DELAYS),
         "HTTP_TIMEOUT_SECONDS": str(settings.HTTP_TIMEOUT_SECONDS),
+        # the routing rules a test set (risk thresholds, the medium-risk intervention window) hold in the worker too
+        "HANDOFF_INTERVENTION_WINDOW_SECONDS": str(settings.HANDOFF_INTERVENTION_WINDOW_SECONDS),
+        **_risk_env(settings.HANDOFF_RULES["risk"]),
+        "SLACK_WEBHOOK_URL": settings.SLACK_WEBHOOK_URL,
+        "PAGERDUTY_ROUTING_KEY": settings.PAGERDUTY_ROUTING_KEY,
+        "PAGERDUTY_EVENTS_URL": settings.PAGERDUTY_EVENTS_URL,
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
         "Q_WORKERS": "2",
         "Q_POLL": "0.1",
         "CONN_MAX_AGE": "0",
@@ -123,6 +130,12 @@ def worker_env(settings, **extra) -> dict:
     }
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+def _risk_env(risk: dict) -> dict:
+    names = {"deal_value": "RISK_DEAL_VALUE", "discount_percent": "RISK_DISCOUNT", "credit_days": "RISK_CREDIT_DAYS"}
+    return {f"{prefix}_{level}": str(value) for factor, prefix in names.items()
+            for level, value in zip(("MEDIUM", "HIGH"), risk[factor])}
 
 
 @pytest.fixture

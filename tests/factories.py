@@ -173,3 +173,32 @@ def handoff_event(handoff: Handoff, event_type: str, **fields):
         erp_order_number=fields.pop("erp_order_number", handoff.erp_order_number),
         **fields,
     )
+
+
+def handoff_awaiting_approval(*, level: str = "high", deal_value: str = "312500", **fields) -> Handoff:
+    """A handoff the route step sent to the approval queue (see `send_to_approval`)."""
+    handoff = HandoffFactory(state=HandoffState.VALIDATED, **fields)
+    return send_to_approval(handoff, level=level, deal_value=deal_value)
+
+
+def send_to_approval(handoff: Handoff, *, level: str = "high", deal_value: str = "312500") -> Handoff:
+    """What the pipeline's route step does to a validated handoff worth `deal_value`: the real risk assessment and
+    `request_approval`, then the state the step runner saves."""
+    from erp_orders.approvals import request_approval
+    from erp_orders.risk import RiskInputs, assess_risk, default_rules
+    from handoff_project.integration.events import event_context
+
+    inputs = RiskInputs(deal_value=Decimal(deal_value), currency="USD", discount_percent=Decimal("4.3"), days_outstanding=0,
+                        terms="standard", terms_text="Net 45", customer="mapped")
+    assessment = assess_risk(inputs, default_rules())
+    assert assessment.level == level, f"{deal_value} is {assessment.level} risk, not {level}"
+    Handoff.objects.filter(pk=handoff.pk).update(
+        state=HandoffState.VALIDATED, amount=Decimal(deal_value),
+        order_request=order_request(reference=f"SF-{handoff.crm_record_id}"),
+    )
+    handoff.refresh_from_db()
+    with event_context(handoff_id=handoff.pk, crm_record_id=handoff.crm_record_id):
+        state = request_approval(handoff, assessment)
+    Handoff.objects.filter(pk=handoff.pk).update(state=state, risk_level=assessment.level, risk_factors=assessment.as_list())
+    handoff.refresh_from_db()
+    return handoff

@@ -21,7 +21,10 @@ STATE_TONES = {
     "written_back": "ok",
     "exception": "warn",
     "dead": "bad",
+    "closed": "neutral",
 }
+SLA_TONES = {"on_time": "ok", "due_soon": "warn", "overdue": "bad", "escalated": "bad", "closed": "neutral"}
+RISK_TONES = {"low": "ok", "medium": "warn", "high": "bad"}
 OUTCOME_TONES = {
     "success": "ok",
     "info": "neutral",
@@ -124,3 +127,45 @@ def line_net(line) -> str:
     except (KeyError, TypeError, InvalidOperation):
         return ""
     return str((quantity * price * (Decimal(100) - discount) / Decimal(100)).quantize(Decimal("0.01")))
+
+
+@register.simple_tag
+def sla_of(exception):
+    """{% sla_of exc as sla %} → the exception's SLA state and label (exceptions_queue.inbox.sla_status)."""
+    from exceptions_queue.inbox import sla_status
+
+    return sla_status(exception)
+
+
+@register.filter
+def sla_tone(state: str) -> str:
+    return SLA_TONES.get(str(state), "neutral")
+
+
+@register.filter
+def risk_tone(level: str) -> str:
+    return RISK_TONES.get(str(level), "neutral")
+
+
+@register.filter
+def signed_percent(value) -> str:
+    """Decimal('-4.2') → '−4.2 %', 3 → '+3.0 %'; empty for None."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(str(value))
+    return f"{'+' if number > 0 else '−' if number < 0 else ''}{abs(number):.1f} %"
+
+
+@register.filter
+def words(value: str) -> str:
+    """payment_terms → payment terms."""
+    return str(value or "").replace("_", " ")
+
+
+@register.filter
+def countdown(seconds) -> str:
+    """905 → '15:05' (minutes:seconds of an intervention window)."""
+    if seconds in (None, ""):
+        return ""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"

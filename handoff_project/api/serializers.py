@@ -83,7 +83,7 @@ class HandoffDetailSerializer(HandoffSerializer):
     events_count = serializers.SerializerMethodField()
 
     class Meta(HandoffSerializer.Meta):
-        fields = [*HANDOFF_FIELDS, "resolutions", "exceptions", "events_count"]
+        fields = [*HANDOFF_FIELDS, "risk_factors", "closed_reason", "resolutions", "exceptions", "events_count"]
         read_only_fields = fields
 
     @extend_schema_field(TransformationLogSerializer(many=True))

@@ -1,7 +1,8 @@
 """The demo world: a small B2B software-and-hardware seller with SAP master data, Salesforce deals and crosswalks.
 
-Four opportunities show the product: two that flow straight into SAP, one with a product nobody mapped and one
-priced 5 % above the customer's SAP price.
+Five opportunities show the product: one low-risk deal that flows straight into SAP, one medium-risk deal created
+after the approvers' intervention window, one high-risk deal that waits for an approver, one with a product nobody
+mapped and one priced 5 % above the customer's SAP price (risk levels: requirements.md, "Risk-based routing").
 """
 
 from __future__ import annotations
@@ -81,14 +82,29 @@ CONTACT_CROSSWALK = [("dana.whitfield@acme.example", "17200011", "17100001")]
 SALESFORCE_OPPORTUNITIES = [
     ("Acme Corp — Platform renewal 2027", "Acme Corp", "Net 30",
      [("Enterprise Platform License (Annual)", "1", "45600.00", "0"), ("Pro Seat - Annual Subscription", "25", "960.00", "10"), ("Premium Support 24x7", "1", "9600.00", "0")],
-     "flows straight into SAP"),
+     "medium risk ($76.8K): created after the intervention window unless an approver holds it"),
     ("Globex — Edge rollout phase 1", "Globex Industries", "Net 45",
-     [("Edge Gateway G200", "40", "1250.00", "0"), ("Sensor Kit S10 (10-pack)", "120", "420.00", "5"), ("Onboarding Package", "1", "7500.00", "0")],
-     "flows straight into SAP, hardware lead time 21 days"),
+     [("Edge Gateway G200", "20", "1250.00", "0"), ("Sensor Kit S10 (10-pack)", "40", "420.00", "5"), ("Onboarding Package", "1", "7500.00", "0")],
+     "low risk ($48.5K): flows straight into SAP, hardware lead time 21 days"),
+    ("Globex — Global fleet 2027", "Globex Industries", "Net 45",
+     [("Edge Gateway G200", "250", "1250.00", "0"), ("Premium Support 24x7", "1", "9600.00", "0")],
+     "high risk ($322K): waits in the approval queue for an approver"),
     ("Initech — Seats and integration workshop", "Initech GmbH", "Net 30",
      [("Pro Seat - Annual Subscription", "10", "960.00", "0"), ("Custom Integration Workshop", "1", "12000.00", "0")],
      "a product nobody mapped: product ops exception"),
     ("Umbrella Health — Training programme", "Umbrella Health Ltd", "Net 30",
      [("Remote Training Day", "5", "1890.00", "0")],
      "priced 5 % above SAP: pricing exception"),
+]
+
+# The AR summary per SAP customer (erp_orders.CustomerCredit): open items and how far past due the oldest is.
+# business partner, open amount, credit limit, days outstanding, aging buckets, open invoices
+CUSTOMER_CREDIT = [
+    ("17100001", "18400.00", "250000.00", 0, {"current": "18400.00", "1-30": "0", "31-60": "0", "61-90": "0", "90+": "0"},
+     [{"number": "90012877", "amount": "18400.00", "due_on": "2026-12-15", "days_overdue": 0}]),
+    ("17100002", "52750.00", "400000.00", 21, {"current": "31500.00", "1-30": "21250.00", "31-60": "0", "61-90": "0", "90+": "0"},
+     [{"number": "90012640", "amount": "21250.00", "due_on": "2026-11-03", "days_overdue": 21},
+      {"number": "90012901", "amount": "31500.00", "due_on": "2026-12-20", "days_overdue": 0}]),
+    ("17100004", "9450.00", "60000.00", 38, {"current": "0", "1-30": "0", "31-60": "9450.00", "61-90": "0", "90+": "0"},
+     [{"number": "90012311", "amount": "9450.00", "due_on": "2026-10-17", "days_overdue": 38}]),
 ]

@@ -74,6 +74,18 @@ def seed_crosswalks() -> None:
         ContactMapping.objects.update_or_create(crm_contact_email=email, defaults=dict(contact_person=person, business_partner=bp))
 
 
+def seed_credit() -> None:
+    """The AR summary of the demo customers (in production it is loaded from the ERP)."""
+    from erp_orders.models import CustomerCredit
+
+    bp_names = {bp["BusinessPartner"]: bp["BusinessPartnerFullName"] for bp in c.SAP_BUSINESS_PARTNERS}
+    for bp, open_amount, limit, days, aging, invoices in c.CUSTOMER_CREDIT:
+        CustomerCredit.objects.update_or_create(erp_system="sap", business_partner=bp, defaults=dict(
+            customer_name=bp_names[bp], currency="USD", open_amount=open_amount, credit_limit=limit, days_outstanding=days,
+            aging=aging, open_invoices=invoices,
+        ))
+
+
 def seed_sap() -> None:
     from erp_orders.connectors.sap.sandbox import seed_master_data
 

@@ -23,7 +23,8 @@ ISSUE_DATE = [
 DUE_DATE = [
     r"due\s*date", r"payment\s+due(?:\s+date)?", r"due\s+on", r"pay(?:able)?\s+by", r"f[äa]llig(?:keit|\s+am)?",
     r"zahlbar\s+bis", r"zahlungsziel", r"[ée]ch[ée]ance", r"date\s+limite\s+de\s+paiement", r"vervaldatum",
-    r"uiterste\s+betaaldatum", r"termin\s+p[łl]atno[śs]ci", r"fecha\s+de\s+vencimiento", r"\bbis\b",
+    r"uiterste\s+betaaldatum", r"termin\s+p[łl]atno[śs]ci", r"fecha\s+de\s+vencimiento",
+    r"zahlbar[^:\n]{0,40}?\bbis", r"netto\s+bis",
 ]
 GRAND_TOTAL = [
     r"grand\s*total", r"total\s+amount\s+due", r"invoice\s+total", r"total\s+for\s+this\s+invoice",

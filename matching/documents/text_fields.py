@@ -160,6 +160,9 @@ def _cross_check_totals(found: dict) -> None:
         found["tax_basis_total"] = (gross[0] - tax[0], UNLABELLED)
     if gross and not found.get("due_payable"):
         found["due_payable"] = (gross[0], gross[1] * 0.8)
+    net = found.get("tax_basis_total")
+    if net and not found.get("line_total"):  # equal unless the invoice has header allowances or charges
+        found["line_total"] = (net[0], UNLABELLED)
 
 
 def _payment_terms(lines: list[str]):
@@ -208,17 +211,22 @@ def _seller_vat(lines: list[str]):
     return candidates[0][1], 0.4
 
 
-def _name_after(lines: list[str], index: int, match_end: int) -> str | None:
-    """The party name after a block label: the rest of the line, a 'Name:' line below, or the next line that is not
-    a customer number."""
-    rest = lines[index][match_end:].strip(" :/")
-    if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", rest)) >= 3 and not _BUYER.match(rest) and not _SELLER.match(rest):
-        return rest
+def _name_after(lines: list[str], index: int, match: re.Match) -> str | None:
+    """The party name after a block label: the rest of the line when the label ends in ':' ('Bill to: Acme'), a
+    'Name:' line below, or the next line that is not a customer or account number."""
+    rest = lines[index][match.end():].strip(" :/")
+    if _BUYER.match(rest) or _SELLER.match(rest):  # 'Käufer/Leistungsempfänger': two labels, no name yet
+        rest = ""
+    if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", rest)) >= 3:
+        # 'Bill to: Acme' names the party; 'Lieferant GmbH' is a name that starts with a label word.
+        return rest if ":" in match.group(0) else None
     for line in lines[index + 1:index + 4]:
         if re.match(r"name\s*:", line, re.I):
             return line.split(":", 1)[-1].strip() or None
-    for line in lines[index + 1:index + 3]:
-        if not re.search(r"(?:nummer|number|no\.?|id)\s*:", line, re.I) and len(line) >= 3:
+    for line in lines[index + 1:index + 4]:
+        if re.search(r"(?:nummer|number|\bnr\b|\bno\b|-nr|\bid\b|gln)", line, re.I) and re.search(r"\d", line):
+            continue
+        if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", line)) >= 3:
             return line
     return None
 
@@ -226,7 +234,7 @@ def _name_after(lines: list[str], index: int, match_end: int) -> str | None:
 def _seller_name(lines: list[str]):
     for index, line in enumerate(lines[:60]):
         match = _SELLER.match(line)
-        if match and (name := _name_after(lines, index, match.end())):
+        if match and (name := _name_after(lines, index, match)):
             return _strip_name(name), NEXT_LINE
     for index, line in enumerate(lines[:20]):
         match = _LEGAL_FORM.search(line)
@@ -238,7 +246,7 @@ def _seller_name(lines: list[str]):
 def _buyer_name(lines: list[str]):
     for index, line in enumerate(lines[:80]):
         match = _BUYER.search(line)
-        if match and match.start() < 3 and (name := _name_after(lines, index, match.end())):
+        if match and match.start() < 3 and (name := _name_after(lines, index, match)):
             return _strip_name(name), NEXT_LINE
     return None
 

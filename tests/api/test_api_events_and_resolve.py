@@ -102,7 +102,7 @@ def test_resolve_of_an_unknown_product_returns_no_match(api_as):
 def test_resolve_of_a_similar_name_returns_candidates_but_no_match(api_as):
     ProductMappingFactory(crm_product_name="Enterprise License annual plan", material="TG-ENT-1Y")
     body = resolve(api_as("ops"), kind="product", text="Enterprise Licence annual plans").json()
-    assert body["match"] is None and body["rule"] == "fuzzy_name"
+    assert body["match"] is None and body["rule"] == "matching_engine"
     assert body["candidates"][0]["key"] == "TG-ENT-1Y" and body["candidates"][0]["confidence"] <= 0.90
 
 

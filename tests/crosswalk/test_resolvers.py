@@ -32,9 +32,15 @@ def test_product_by_normalised_name_passes(catalogue):
     assert r.accepted and r.rule == "normalised_name"
 
 
-def test_similar_product_is_a_candidate_for_a_person_not_a_match(catalogue):
+def test_british_spelling_and_brackets_resolve_by_normalised_name(catalogue):
     r = resolve("product", "Enterprise Licence (annual)")
+    assert r.accepted and r.match.key == "MAT-ENT" and r.rule == "normalised_name"
+
+
+def test_similar_product_is_a_candidate_for_a_person_not_a_match(catalogue):
+    r = resolve("product", "Enterprise License, monthly")
     assert not r.accepted and r.candidates and r.candidates[0].key == "MAT-ENT" and r.confidence < 0.95
+    assert r.rule == "matching_engine" and "similar" in r.candidates[0].reason
 
 
 def test_unknown_product_has_no_match(catalogue):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -158,3 +159,14 @@ def test_an_unknown_binary_is_refused():
 
     with pytest.raises(ExtractionError, match="Supported"):
         extract_document(b"\x00\x01\x02garbage" * 50, "blob.bin")
+
+
+@needs_antiword
+def test_word_97_doc_invoice_is_read_through_antiword():
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "northwind_word97.doc"
+    invoice = extract_document(path.read_bytes(), "northwind.doc")
+    assert invoice.format == "doc"
+    assert invoice.text("invoice_number") == "NW-2024-0042"
+    assert invoice.text("po_reference") == "4500000042"
+    assert invoice.text("seller_vat") == "GB123456789"
+    assert (invoice.value("tax_basis_total"), invoice.value("grand_total")) == (Decimal("145.00"), Decimal("174.00"))

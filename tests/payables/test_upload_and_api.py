@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal as D
 
 import pytest
@@ -11,7 +10,8 @@ from rest_framework.test import APIClient
 
 from payables.admin import VendorTemplateForm
 from payables.models import Invoice, InvoiceStatus
-from payables.services import confirm_fields, fields_awaiting_confirmation, process_invoice, receive_document
+from payables.selectors import fields_awaiting_confirmation
+from payables.services import confirm_fields, process_invoice, receive_document
 from tests.factories import UserFactory
 
 from .conftest import FACTURX_PDF, UBL_INVOICE, make_order, receive, ubl_order

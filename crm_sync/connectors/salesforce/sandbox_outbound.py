@@ -16,6 +16,7 @@ import httpx
 from django.conf import settings
 from django.db import connection, transaction
 
+from handoff_project.integration.http import shared_ssl_context
 from handoff_project.sandbox import store
 
 from .ids import to_18
@@ -120,6 +121,7 @@ def _post(url: str, body: bytes) -> dict:
             content=body,
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
             timeout=TIMEOUT_S,
+            verify=shared_ssl_context(),
         )
     except httpx.HTTPError as exc:
         return {"http_status": None, "acked": False, "error": f"{type(exc).__name__}: {exc}"}

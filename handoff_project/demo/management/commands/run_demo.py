@@ -38,6 +38,11 @@ class Command(BaseCommand):
             "SAP_USER": os.environ.get("SAP_USER", "DEMO_USER"),
             "SAP_PASSWORD": os.environ.get("SAP_PASSWORD", secrets.token_urlsafe(18)),
             "Q_WORKERS": os.environ.get("Q_WORKERS", "2"),
+            # alerts arrive in the Slack and PagerDuty sandboxes; a short intervention window for medium-risk deals
+            "SLACK_WEBHOOK_URL": os.environ.get("SLACK_WEBHOOK_URL", f"{base}/sandbox/slack/services/T0DEMO/B0DEMO/{secrets.token_hex(12)}"),
+            "PAGERDUTY_EVENTS_URL": os.environ.get("PAGERDUTY_EVENTS_URL", f"{base}/sandbox/pagerduty/v2/enqueue"),
+            "PAGERDUTY_ROUTING_KEY": os.environ.get("PAGERDUTY_ROUTING_KEY", secrets.token_hex(16)),
+            "HANDOFF_INTERVENTION_WINDOW_SECONDS": os.environ.get("HANDOFF_INTERVENTION_WINDOW_SECONDS", "120"),
         }
         manage = [sys.executable, "manage.py"]
         server = subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env)
@@ -47,6 +52,8 @@ Handoff demo is running.
   Ops UI:                {base}/ops/        (log in as ops / demo-ops)
   Salesforce sandbox:    {base}/sandbox/salesforce/   (mark an opportunity won)
   SAP sandbox state:     {base}/sandbox/sap/_state
+  Alerts arriving:       {base}/sandbox/slack/   {base}/sandbox/pagerduty/
+  Approvals:             {base}/ops/approvals/  (approver / demo-approver; medium-risk window {env["HANDOFF_INTERVENTION_WINDOW_SECONDS"]} s)
   Admin (crosswalks):    {base}/admin/      (masterdata / demo-masterdata, admin / demo-admin)
   Other logins:          approver / demo-approver, viewer / demo-viewer
 Press Ctrl+C to stop.

@@ -12,6 +12,7 @@ class Command(BaseCommand):
         users = seed.seed_users()
         seed.seed_crosswalks()
         seed.seed_sap()
+        seed.seed_credit()
         created = seed.seed_salesforce()
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: users {', '.join(users)} (password demo-<username>); {created} new Salesforce opportunities"

@@ -1,4 +1,4 @@
-"""The ops UI under /ops/: handoff list and detail, open exceptions, dead letters, event search, re-queue.
+"""Handoff pages of the ops UI: the live list, the detail with its timeline, and re-queue.
 
 Views are thin: parse the query string with a form, call a selector (reads) or a service (re-queue), render. HTMX
 requests for the live parts (the handoff table, the detail body) get just that partial back.
@@ -10,20 +10,18 @@ import logging
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from erp_orders.models import Handoff, HandoffState, WritebackStatus
 from handoff_project.integration.errors import IntegrationError
-from handoff_project.integration.models import Event
 
-from . import selectors
-from .forms import EventSearchForm, ExceptionFilterForm, HandoffFilterForm, RequeueForm
-from .permissions import RoleRequiredMixin, can_act_in_ops
+from .. import selectors
+from ..forms import HandoffFilterForm, RequeueForm
+from ..permissions import RoleRequiredMixin
+from .base import OpsPageMixin
 
 log = logging.getLogger("handoff.ops")
 
@@ -36,38 +34,6 @@ def is_requeueable(handoff: Handoff) -> bool:
     return handoff.state in REQUEUEABLE_STATES or (
         handoff.state == HandoffState.CREATED and handoff.writeback_status == WritebackStatus.FAILED
     )
-
-
-class OpsPageMixin(RoleRequiredMixin):
-    """Every ops page: role check, the navigation badges, whether this user may act, partials for HTMX."""
-
-    section = ""
-    partial_template_name = ""
-    partial_target = ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(section=self.section, can_act=can_act_in_ops(self.request.user))
-        if not self.is_partial_request():
-            context.update(selectors.queue_counts())
-        return context
-
-    def is_partial_request(self) -> bool:
-        htmx = getattr(self.request, "htmx", None)
-        return bool(
-            htmx and self.partial_template_name and not htmx.history_restore_request and htmx.target == self.partial_target
-        )
-
-    def get_template_names(self):
-        if self.is_partial_request():
-            return [self.partial_template_name]
-        return super().get_template_names()
-
-    def render_to_response(self, context, **response_kwargs):
-        response = super().render_to_response(context, **response_kwargs)
-        # One URL serves the page and its partial: caches must tell them apart.
-        patch_vary_headers(response, ["HX-Request", "HX-Target"])
-        return response
 
 
 class HandoffListView(OpsPageMixin, ListView):
@@ -154,63 +120,3 @@ class HandoffRequeueView(RoleRequiredMixin, View):
         ):
             return requested
         return reverse("ops:handoff-detail", args=[handoff.pk])
-
-
-class ExceptionListView(OpsPageMixin, ListView):
-    template_name = "ops/exception_list.html"
-    context_object_name = "exceptions"
-    paginate_by = 50
-    section = "exceptions"
-
-    def get(self, request, *args, **kwargs):
-        self.filter_form = ExceptionFilterForm(request.GET or None)
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        return selectors.open_exceptions(**self.filter_form.filters())
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(filter_form=self.filter_form, **kwargs)
-
-
-class DeadLetterListView(OpsPageMixin, ListView):
-    template_name = "ops/dead_letter_list.html"
-    context_object_name = "dead_letters"
-    paginate_by = 50
-    section = "dead_letters"
-
-    def get_queryset(self):
-        return selectors.open_dead_letters()
-
-
-class EventSearchView(OpsPageMixin, ListView):
-    template_name = "ops/event_search.html"
-    context_object_name = "events"
-    paginate_by = 100
-    section = "events"
-
-    def get(self, request, *args, **kwargs):
-        self.search_form = EventSearchForm(request.GET or None)
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        filters = self.search_form.filters() if self.search_form.is_bound else {}
-        if filters is None:
-            return Event.objects.none()
-        return selectors.event_search(**filters)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(search_form=self.search_form, **kwargs)
-
-
-class EventBodiesView(RoleRequiredMixin, View):
-    """The request and response bodies of one event, loaded when a person expands it on the timeline."""
-
-    http_method_names = ["get"]
-
-    def get(self, request, pk: int):
-        try:
-            event = selectors.event_by_id(pk)
-        except Event.DoesNotExist:
-            raise Http404("No event with this id.") from None
-        return render(request, "ops/_event_bodies.html", {"event": event})
