@@ -43,6 +43,8 @@ class Command(BaseCommand):
             "PAGERDUTY_EVENTS_URL": os.environ.get("PAGERDUTY_EVENTS_URL", f"{base}/sandbox/pagerduty/v2/enqueue"),
             "PAGERDUTY_ROUTING_KEY": os.environ.get("PAGERDUTY_ROUTING_KEY", secrets.token_hex(16)),
             "HANDOFF_INTERVENTION_WINDOW_SECONDS": os.environ.get("HANDOFF_INTERVENTION_WINDOW_SECONDS", "120"),
+            # a demo reaches the dead-letter queue in minutes, not after the production 5 h schedule
+            "HANDOFF_RETRY_DELAYS": os.environ.get("HANDOFF_RETRY_DELAYS", "5,10,20,30,60"),
         }
         manage = [sys.executable, "manage.py"]
         server = subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env)
