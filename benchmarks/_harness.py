@@ -280,3 +280,40 @@ def format_table(rows: list[tuple[str, str, str]]) -> str:
         previous = name
         out.append("  ".join([shown.ljust(widths[0]), figure.ljust(widths[1]), value]).rstrip())
     return "\n".join(out)
+
+
+def release_database(server_url: str, db_name: str, *, django_ready: bool) -> None:
+    """Close Django's connections and drop the benchmark's database (kept with BENCH_KEEP_DB=1)."""
+    if django_ready:
+        from django.db import connections
+
+        connections.close_all()
+    try:
+        if os.environ.get("BENCH_KEEP_DB"):
+            print(f"BENCH_KEEP_DB: database {db_name} kept for inspection", file=sys.stderr)
+        else:
+            drop_database(server_url, db_name)
+    except Exception as exc:  # noqa: BLE001 - report, do not mask the benchmark's own outcome
+        print(f"WARNING: could not drop database {db_name}: {exc}", file=sys.stderr)
+
+
+def run_benchmark(name: str, run, log) -> int:
+    """A benchmark module's main(): run it, write its JSON, and report any failure the same way (kept on disk)."""
+    exit_cleanly_on_sigterm()
+    started = time.monotonic()
+    try:
+        result = run()
+    except KeyboardInterrupt:
+        print(f"{name} interrupted; cleaned up", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure is reported the same way, and kept on disk
+        import traceback
+
+        detail = str(exc) if isinstance(exc, BenchmarkFailed) else traceback.format_exc()
+        path = save_failure(name, detail)
+        print(f"{name} FAILED: {detail}\n(kept in {path.relative_to(ROOT)})", file=sys.stderr)
+        return 1
+    result["run_s"] = round(time.monotonic() - started, 1)
+    path = write_result(name, result)
+    log(f"wrote {path.relative_to(ROOT)} (whole run {result['run_s']} s)")
+    return 0

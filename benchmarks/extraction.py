@@ -174,24 +174,7 @@ def run() -> dict:
 
 
 def main() -> int:
-    h.exit_cleanly_on_sigterm()
-    started = time.monotonic()
-    try:
-        result = run()
-    except KeyboardInterrupt:
-        print(f"{NAME} interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - every failure is reported the same way, and kept on disk
-        import traceback
-
-        detail = str(exc) if isinstance(exc, h.BenchmarkFailed) else traceback.format_exc()
-        path = h.save_failure(NAME, detail)
-        print(f"{NAME} FAILED: {detail}\n(kept in {path.relative_to(h.ROOT)})", file=sys.stderr)
-        return 1
-    result["run_s"] = round(time.monotonic() - started, 1)
-    path = h.write_result(NAME, result)
-    log(f"wrote {path.relative_to(h.ROOT)} (whole run {result['run_s']} s)")
-    return 0
+    return h.run_benchmark(NAME, run, log)
 
 
 if __name__ == "__main__":

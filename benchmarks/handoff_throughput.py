@@ -483,38 +483,11 @@ def run() -> dict:
     finally:
         for process in processes:
             process.stop()
-        if django_ready:
-            from django.db import connections
-
-            connections.close_all()
-        try:
-            if os.environ.get("BENCH_KEEP_DB"):
-                print(f"BENCH_KEEP_DB: database {db_name} kept for inspection", file=sys.stderr)
-            else:
-                h.drop_database(server_url, db_name)
-        except Exception as exc:  # noqa: BLE001 - report, do not mask the benchmark's own outcome
-            print(f"WARNING: could not drop database {db_name}: {exc}", file=sys.stderr)
+        h.release_database(server_url, db_name, django_ready=django_ready)
 
 
 def main() -> int:
-    h.exit_cleanly_on_sigterm()
-    started = time.monotonic()
-    try:
-        result = run()
-    except KeyboardInterrupt:
-        print(f"{NAME} interrupted; cleaned up", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - every failure is reported the same way, and kept on disk
-        import traceback
-
-        detail = str(exc) if isinstance(exc, h.BenchmarkFailed) else traceback.format_exc()
-        path = h.save_failure(NAME, detail)
-        print(f"{NAME} FAILED: {detail}\n(kept in {path.relative_to(h.ROOT)})", file=sys.stderr)
-        return 1
-    result["run_s"] = round(time.monotonic() - started, 1)
-    path = h.write_result(NAME, result)
-    log(f"wrote {path.relative_to(h.ROOT)} (whole run {result['run_s']} s)")
-    return 0
+    return h.run_benchmark(NAME, run, log)
 
 
 if __name__ == "__main__":
