@@ -81,11 +81,7 @@ def product_service_document(request, *, user, root):
 
 @api(PRODUCT_SERVICE)
 def products(request, *, user, root):
-    stored = {m["Product"]: m for m in store.all_of(SYSTEM, MATERIALS)}
-    page, count = odata.apply_query([_product(m) for m in stored.values()], request.GET)
-    expand, select = odata.expand_paths(request.GET), odata.select_list(request.GET)
-    entities = [_render_product(stored[row["Product"]], root, expand, select) for row in page]
-    return _json(odata.collection_body(entities, count if request.GET.get("$inlinecount") == "allpages" else None))
+    return _collection(request, store.all_of(SYSTEM, MATERIALS), "Product", _product, _render_product, root)
 
 
 @api(PRODUCT_SERVICE)
@@ -93,7 +89,7 @@ def product(request, number, *, user, root):
     material = store.get(SYSTEM, MATERIALS, number)
     if material is None:
         raise _not_found("A_ProductType")
-    return _json({"d": _render_product(material, root, odata.expand_paths(request.GET), odata.select_list(request.GET))})
+    return _entity(request, material, _render_product, root)
 
 
 @api(PRODUCT_SERVICE)
@@ -151,11 +147,7 @@ def _render_partner(record: dict, root: str, expand, select=()) -> dict:
 
 @api(BP_SERVICE)
 def business_partners(request, *, user, root):
-    stored = {p["BusinessPartner"]: p for p in store.all_of(SYSTEM, PARTNERS)}
-    page, count = odata.apply_query([_partner(p) for p in stored.values()], request.GET)
-    expand, select = odata.expand_paths(request.GET), odata.select_list(request.GET)
-    entities = [_render_partner(stored[row["BusinessPartner"]], root, expand, select) for row in page]
-    return _json(odata.collection_body(entities, count if request.GET.get("$inlinecount") == "allpages" else None))
+    return _collection(request, store.all_of(SYSTEM, PARTNERS), "BusinessPartner", _partner, _render_partner, root)
 
 
 @api(BP_SERVICE)
@@ -163,7 +155,7 @@ def business_partner(request, number, *, user, root):
     record = store.get(SYSTEM, PARTNERS, number)
     if record is None:
         raise _not_found("A_BusinessPartnerType")
-    return _json({"d": _render_partner(record, root, odata.expand_paths(request.GET), odata.select_list(request.GET))})
+    return _entity(request, record, _render_partner, root)
 
 
 @api(BP_SERVICE)
@@ -183,3 +175,16 @@ urlpatterns = [
     re_path(_BP + r"/A_BusinessPartner\('(?P<number>[^']{1,10})'\)$", business_partner),
     re_path(_BP + r"/A_BusinessPartnerAddress$", business_partner_addresses),
 ]
+
+
+def _collection(request, records, key: str, to_row, render, root):
+    """A queried entity set: $filter/$top/$skip/$orderby on the flat rows, then each row rendered with $expand/$select."""
+    stored = {r[key]: r for r in records}
+    page, count = odata.apply_query([to_row(r) for r in stored.values()], request.GET)
+    expand, select = odata.expand_paths(request.GET), odata.select_list(request.GET)
+    entities = [render(stored[row[key]], root, expand, select) for row in page]
+    return _json(odata.collection_body(entities, count if request.GET.get("$inlinecount") == "allpages" else None))
+
+
+def _entity(request, record, render, root):
+    return _json({"d": render(record, root, odata.expand_paths(request.GET), odata.select_list(request.GET))})
