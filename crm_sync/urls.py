@@ -1,9 +1,9 @@
-"""/webhooks/<crm>/ — one endpoint per CRM (contract.md)."""
+"""/webhooks/<crm>/ — one endpoint per CRM (contract.md), each served by its connector's webhook module."""
 
 from django.urls import path
 
-from . import views
+from .connectors.salesforce import webhook as salesforce
 
 urlpatterns = [
-    path("salesforce/", views.salesforce_outbound_message, name="webhook-salesforce"),
+    path("salesforce/", salesforce.receive, name="webhook-salesforce"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from handoff_project.integration.events import record_event
@@ -34,15 +35,18 @@ class Learned:
 
 
 @transaction.atomic
-def learn_from_resolution(*, kind: str, crm_text: str, erp_key: str, user=None, defaults: dict | None = None) -> Learned:
-    """Offer `crm_text` → `erp_key` to the crosswalk of `kind` (see module docstring). `defaults` fills a new
-    proposed mapping's other fields (e.g. material_group, unit)."""
+def learn_from_resolution(*, kind: str, crm_text: str, erp_key: str, user=None, defaults: dict | None = None,
+                          erp_system: str | None = None) -> Learned:
+    """Offer `crm_text` → `erp_key` to the `erp_system` crosswalk of `kind` (see module docstring). `defaults` fills
+    a new proposed mapping's other fields (e.g. material_group, unit)."""
     if kind not in LEARNABLE:
         raise ValueError(f"cannot learn {kind!r} mappings; learnable kinds: {', '.join(LEARNABLE)}")
     model, name_field, key_field = LEARNABLE[kind]
+    erp_system = erp_system or settings.DEFAULT_ERP_SYSTEM
     text = crm_text.strip()
     who = getattr(user, "username", "") or "system"
-    existing = model.objects.select_for_update().filter(**{key_field: erp_key, "status": MappingStatus.ACTIVE}).first()
+    existing = model.objects.select_for_update().filter(
+        **{key_field: erp_key, "status": MappingStatus.ACTIVE, "erp_system": erp_system}).first()
     if existing is not None:
         known = [getattr(existing, name_field).lower(), *(a.lower() for a in existing.aliases or [])]
         if text.lower() in known:
@@ -54,7 +58,8 @@ def learn_from_resolution(*, kind: str, crm_text: str, erp_key: str, user=None, 
         existing.save()
         record_event("crosswalk_learned", message=f"{who}: {kind} {text!r} is now an alias of {erp_key}", data={"kind": kind, "mapping_id": existing.pk})
         return Learned(kind, text, erp_key, "alias_added", existing.pk)
-    proposed = model(**{name_field: text, key_field: erp_key, "status": MappingStatus.PROPOSED, "owner": who, **(defaults or {})})
+    proposed = model(**{name_field: text, key_field: erp_key, "status": MappingStatus.PROPOSED, "owner": who,
+                        "erp_system": erp_system, **(defaults or {})})
     proposed._change_reason = f"proposed from a resolution by {who}"
     if user is not None and getattr(user, "pk", None):
         proposed._history_user = user

@@ -18,7 +18,9 @@ class MappingStatus(models.TextChoices):
 
 class CrosswalkEntry(models.Model):
     status = models.CharField(max_length=10, choices=MappingStatus.choices, default=MappingStatus.ACTIVE)
-    erp_system = models.CharField(max_length=40, default="sap")
+    # Which ERP's identifiers the row holds: every ERP has its own crosswalk (customer 17100001 in SAP is 1201 in
+    # NetSuite). Resolution only reads the rows of the handoff's ERP.
+    erp_system = models.CharField(max_length=40, default="sap", db_index=True)
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     owner = models.CharField(max_length=100, blank=True)
@@ -39,7 +41,7 @@ class ProductMapping(CrosswalkEntry):
     material = models.CharField("ERP material", max_length=40)
     material_description = models.CharField(max_length=255, blank=True)
     material_group = models.CharField(max_length=9, blank=True)
-    unit = models.CharField("unit of measure", max_length=3, default="EA")
+    unit = models.CharField("unit of measure", max_length=10, default="EA")
     tax_class = models.CharField("material tax class", max_length=1, default="1")
     history = HistoricalRecords()
 
@@ -56,9 +58,9 @@ class CustomerMapping(CrosswalkEntry):
     crm_account_id = models.CharField(max_length=64, blank=True, db_index=True)
     crm_account_name = models.CharField(max_length=255, db_index=True)
     aliases = models.JSONField(default=list, blank=True)
-    business_partner = models.CharField(max_length=10)
+    business_partner = models.CharField("ERP customer", max_length=40, help_text="SAP business partner, NetSuite customer internal id, BC customer number, Oracle account number, Odoo partner id.")
     business_partner_name = models.CharField(max_length=255, blank=True)
-    ship_to_party = models.CharField(max_length=10, blank=True, help_text="Default ship-to (WE); sold-to if empty.")
+    ship_to_party = models.CharField(max_length=40, blank=True, help_text="Default ship-to (WE); sold-to if empty.")
     vat_id = models.CharField(max_length=20, blank=True, db_index=True)
     duns = models.CharField(max_length=9, blank=True, db_index=True)
     country = models.CharField(max_length=2, blank=True)
@@ -75,7 +77,7 @@ class CustomerMapping(CrosswalkEntry):
 class PaymentTermsMapping(CrosswalkEntry):
     crm_terms = models.CharField(max_length=100, db_index=True)
     aliases = models.JSONField(default=list, blank=True, help_text='Other spellings ("Net30", "N30").')
-    terms_key = models.CharField("ERP terms key (ZTERM)", max_length=4)
+    terms_key = models.CharField("ERP terms key", max_length=30, help_text="SAP ZTERM, NetSuite terms id, BC payment terms code, Oracle terms name, Odoo payment term id.")
     net_days = models.PositiveSmallIntegerField(default=30)
     is_standard = models.BooleanField(default=True, help_text="Standard terms; modified terms raise the risk level.")
     history = HistoricalRecords()
@@ -93,7 +95,7 @@ class TaxCodeMapping(CrosswalkEntry):
     country = models.CharField(max_length=2)
     region = models.CharField(max_length=3, blank=True, help_text="Empty applies to the whole country.")
     material_tax_class = models.CharField(max_length=1, default="1")
-    tax_code = models.CharField(max_length=2)
+    tax_code = models.CharField(max_length=20)
     description = models.CharField(max_length=100, blank=True)
     history = HistoricalRecords()
 
@@ -106,9 +108,12 @@ class TaxCodeMapping(CrosswalkEntry):
 
 
 class MaterialGroupLeadTime(CrosswalkEntry):
-    material_group = models.CharField(max_length=9, unique=True)
+    material_group = models.CharField(max_length=9)
     lead_time_days = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["erp_system", "material_group"], name="one_lead_time_per_group")]
 
     def __str__(self):
         return f"{self.material_group}: {self.lead_time_days} d"
@@ -118,8 +123,8 @@ class ContactMapping(CrosswalkEntry):
     """CRM contact (by email) ↔ ERP contact person."""
 
     crm_contact_email = models.EmailField(db_index=True)
-    contact_person = models.CharField("ERP contact person", max_length=10)
-    business_partner = models.CharField(max_length=10, blank=True)
+    contact_person = models.CharField("ERP contact person", max_length=40)
+    business_partner = models.CharField(max_length=40, blank=True)
     history = HistoricalRecords()
 
     def __str__(self):
@@ -130,7 +135,7 @@ class ContractMapping(CrosswalkEntry):
     """CRM contract reference ↔ ERP reference document (e.g. an SAP contract)."""
 
     crm_contract_reference = models.CharField(max_length=64, db_index=True)
-    erp_document = models.CharField(max_length=10)
+    erp_document = models.CharField(max_length=40)
     history = HistoricalRecords()
 
     def __str__(self):
@@ -163,8 +168,8 @@ class ShipToAddress(CrosswalkEntry):
 
     customer = models.ForeignKey(CustomerMapping, on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="ship_to_addresses")
-    business_partner = models.CharField("sold-to business partner", max_length=10, db_index=True)
-    ship_to_party = models.CharField(max_length=10, help_text="ERP ship-to partner number.")
+    business_partner = models.CharField("sold-to business partner", max_length=40, db_index=True)
+    ship_to_party = models.CharField(max_length=40, help_text="ERP ship-to partner number.")
     name = models.CharField(max_length=255, blank=True)
     street = models.CharField(max_length=255)
     city = models.CharField(max_length=100)
@@ -187,7 +192,7 @@ class UnitOfMeasureMapping(CrosswalkEntry):
 
     crm_unit = models.CharField(max_length=40, db_index=True)
     aliases = models.JSONField(default=list, blank=True)
-    erp_unit = models.CharField("ERP unit", max_length=3)
+    erp_unit = models.CharField("ERP unit", max_length=10)
     iso_code = models.CharField("ISO unit code", max_length=3, blank=True, help_text="UN/ECE Rec. 20, e.g. EA, H87, KGM.")
     description = models.CharField(max_length=100, blank=True)
     history = HistoricalRecords()
@@ -225,7 +230,7 @@ class ErpMaterial(models.Model):
     description = models.CharField(max_length=255, blank=True)
     descriptions = models.JSONField(default=dict, blank=True, help_text="Descriptions by language, e.g. {\"DE\": …}.")
     material_group = models.CharField(max_length=9, blank=True)
-    base_unit = models.CharField(max_length=3, blank=True)
+    base_unit = models.CharField(max_length=10, blank=True)
     product_type = models.CharField(max_length=4, blank=True)
     is_blocked = models.BooleanField(default=False, help_text="Marked for deletion or blocked in the ERP.")
     synced_at = models.DateTimeField(auto_now=True)
@@ -244,7 +249,7 @@ class ErpBusinessPartner(models.Model):
     """A business partner as the ERP holds it (API_BUSINESS_PARTNER), loaded by `manage.py sync_erp_master`."""
 
     erp_system = models.CharField(max_length=40, default="sap")
-    business_partner = models.CharField(max_length=10)
+    business_partner = models.CharField(max_length=40)
     name = models.CharField(max_length=255, blank=True)
     category = models.CharField(max_length=1, blank=True, help_text="1 person, 2 organisation, 3 group.")
     vat_id = models.CharField(max_length=20, blank=True, db_index=True)

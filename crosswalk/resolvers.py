@@ -8,7 +8,8 @@
   the matching engine          calibrated: "0.95" means about 95 % of such matches were right on held-out data
                                (matching.entities; candidates from the crosswalk and from the ERP's own master data)
 Customers then pass the location rule (matching.entities.confirm_by_location): a name alone is not proof.
-Only active mappings valid today (valid_from/valid_to) take part. Addresses: matching.addresses.
+Only active mappings valid today (valid_from/valid_to) of the ERP in `context["erp_system"]` (default
+settings.DEFAULT_ERP_SYSTEM) take part: each ERP has its own identifiers. Addresses: matching.addresses.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def thresholds() -> dict[str, float]:
 def resolve(kind: str, text: str, context: dict | None = None) -> Resolution:
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-    context = context or {}
+    context = {**(context or {})}
+    context["erp_system"] = context.get("erp_system") or settings.DEFAULT_ERP_SYSTEM
     resolution = _RESOLVERS[kind](text or "", context)
     return Resolution(**{**resolution.__dict__, "threshold": thresholds()[kind]})
 
@@ -130,12 +132,12 @@ def log_resolution(resolution: Resolution, *, handoff_id: int | None, field_name
 # ---- per kind ----------------------------------------------------------------------------------------------------
 
 
-def _active(model):
-    return model.objects.filter(catalogue.valid_on())
+def _active(model, context: dict):
+    return model.objects.filter(catalogue.valid_on(), erp_system=context["erp_system"])
 
 
 def _resolve_product(text: str, context: dict) -> Resolution:
-    rows = _active(ProductMapping)
+    rows = _active(ProductMapping, context)
     for field_name, value in (("crm_product_id", context.get("crm_product_id")), ("crm_product_code", context.get("product_code"))):
         if value:
             row = rows.filter(**{field_name: value}).first()
@@ -144,7 +146,7 @@ def _resolve_product(text: str, context: dict) -> Resolution:
     named = _by_name("product", text, rows, "crm_product_name", _product_candidate, text_normaliser=normalise_product)
     if named.match is not None or not text.strip():
         return named
-    return _from_engine("product", text, catalogue.product_matcher())
+    return _from_engine("product", text, catalogue.product_matcher(context["erp_system"]))
 
 
 def normalise_product(value: str) -> str:
@@ -162,7 +164,7 @@ def _product_candidate(row: ProductMapping, confidence: float, reason: str) -> C
 
 
 def _resolve_customer(text: str, context: dict) -> Resolution:
-    rows = _active(CustomerMapping)
+    rows = _active(CustomerMapping, context)
     vat = text_vat(context)
     keys = (
         ("crm_account_id", context.get("crm_account_id"), 1.0),
@@ -175,14 +177,14 @@ def _resolve_customer(text: str, context: dict) -> Resolution:
             if row:
                 return _hit("customer", text, _customer_candidate(row, confidence, f"exact {field_name}"), f"exact_{field_name}")
     if vat:
-        partner = ErpBusinessPartner.objects.filter(vat_id=vat, is_blocked=False).first()
+        partner = ErpBusinessPartner.objects.filter(vat_id=vat, is_blocked=False, erp_system=context["erp_system"]).first()
         if partner:
             candidate = Candidate(partner.business_partner, partner.name, 0.99, "exact vat_id (ERP business partner)",
                                   {"ship_to_party": partner.business_partner, "country": partner.country, "city": partner.city})
             return _hit("customer", text, candidate, "exact_vat_id")
     named = _by_name("customer", text, rows, "crm_account_name", _customer_candidate, text_normaliser=normalise)
     if named.match is None and text.strip():
-        named = _from_engine("customer", text, catalogue.customer_matcher())
+        named = _from_engine("customer", text, catalogue.customer_matcher(context["erp_system"]))
     return _confirm_by_location(named, context)
 
 
@@ -217,7 +219,7 @@ def _customer_candidate(row: CustomerMapping, confidence: float, reason: str) ->
 
 
 def _resolve_payment_terms(text: str, context: dict) -> Resolution:
-    return _by_name("payment_terms", text, _active(PaymentTermsMapping), "crm_terms", _terms_candidate)
+    return _by_name("payment_terms", text, _active(PaymentTermsMapping, context), "crm_terms", _terms_candidate)
 
 
 def _terms_candidate(row: PaymentTermsMapping, confidence: float, reason: str) -> Candidate:
@@ -231,14 +233,14 @@ def _resolve_unit(text: str, context: dict) -> Resolution:
     def candidate(row, confidence, reason):
         return Candidate(row.erp_unit, row.description or row.crm_unit, confidence, reason, {"iso_code": row.iso_code})
 
-    return _by_name("unit", text, _active(UnitOfMeasureMapping), "crm_unit", candidate)
+    return _by_name("unit", text, _active(UnitOfMeasureMapping, context), "crm_unit", candidate)
 
 
 def _resolve_currency(text: str, context: dict) -> Resolution:
     def candidate(row, confidence, reason):
         return Candidate(row.erp_currency, row.crm_currency, confidence, reason, {"decimals": row.decimals})
 
-    return _by_name("currency", text, _active(CurrencyMapping), "crm_currency", candidate)
+    return _by_name("currency", text, _active(CurrencyMapping, context), "crm_currency", candidate)
 
 
 def _resolve_tax_code(text: str, context: dict) -> Resolution:
@@ -247,7 +249,7 @@ def _resolve_tax_code(text: str, context: dict) -> Resolution:
     region = (context.get("region") or "").upper()
     tax_class = context.get("material_tax_class") or "1"
     label = f"{country}-{region} class {tax_class}" if region else f"{country} class {tax_class}"
-    rows = _active(TaxCodeMapping).filter(country=country, material_tax_class=tax_class)
+    rows = _active(TaxCodeMapping, context).filter(country=country, material_tax_class=tax_class)
     row = rows.filter(region=region).first() if region else None
     rule = "jurisdiction_region"
     if row is None:
@@ -260,14 +262,14 @@ def _resolve_tax_code(text: str, context: dict) -> Resolution:
 
 def _resolve_contact(text: str, context: dict) -> Resolution:
     email = (context.get("email") or text or "").strip().lower()
-    row = _active(ContactMapping).filter(crm_contact_email__iexact=email).first() if email else None
+    row = _active(ContactMapping, context).filter(crm_contact_email__iexact=email).first() if email else None
     if row is None:
         return Resolution("contact", email, None, 0.0, "no_mapping")
     return _hit("contact", email, Candidate(row.contact_person, row.crm_contact_email, 1.0, "exact email"), "exact_email")
 
 
 def _resolve_contract(text: str, context: dict) -> Resolution:
-    row = _active(ContractMapping).filter(crm_contract_reference=text.strip()).first() if text.strip() else None
+    row = _active(ContractMapping, context).filter(crm_contract_reference=text.strip()).first() if text.strip() else None
     if row is None:
         return Resolution("contract", text, None, 0.0, "no_mapping")
     return _hit("contract", text, Candidate(row.erp_document, row.crm_contract_reference, 1.0, "exact reference"), "exact_reference")
@@ -278,7 +280,7 @@ def _resolve_address(text: str, context: dict) -> Resolution:
     limits the known ship-tos to that customer's)."""
     given = {"country_code": context.get("country"), "country_area": context.get("region"), "city": context.get("city"),
              "postal_code": context.get("postal_code"), "street_address": context.get("street") or text}
-    rows = _active(ShipToAddress)
+    rows = _active(ShipToAddress, context)
     if context.get("business_partner"):
         rows = rows.filter(business_partner=context["business_partner"])
     known = [address_matching.KnownAddress(r.ship_to_party, r.street, r.city, r.postal_code, r.country, r.region,

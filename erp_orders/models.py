@@ -48,6 +48,9 @@ class Handoff(models.Model):
     crm_system = models.CharField(max_length=40)
     crm_record_id = models.CharField(max_length=64, db_index=True)
     erp_system = models.CharField(max_length=40, blank=True)
+    routing_rule = models.CharField(max_length=120, blank=True, help_text="The ERP routing rule that chose erp_system.")
+    erp_customer = models.CharField(max_length=40, blank=True, db_index=True,
+                                    help_text="The resolved ERP customer (sold-to): orders of one customer reach the ERP in the order won.")
     state = models.CharField(max_length=30, choices=HandoffState.choices, default=HandoffState.RECEIVED, db_index=True)
     deal_name = models.CharField(max_length=255, blank=True)
     customer_name = models.CharField(max_length=255, blank=True)
@@ -71,6 +74,11 @@ class Handoff(models.Model):
     flag_reason = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Failed attempts of the current step.")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    waiting_for_erp_since = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="Buffered while the ERP is unavailable (outage) or behind an older order of the same customer.")
+    wait_reason = models.CharField(max_length=20, blank=True, choices=[("erp_down", "ERP unavailable"),
+                                                                       ("customer_queue", "Behind an older order of the customer")])
     last_error = models.TextField(blank=True)
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -89,6 +97,7 @@ class Handoff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["crm_system", "crm_record_id"], name="one_handoff_per_crm_deal"),
         ]
+        indexes = [models.Index(fields=["erp_system", "erp_customer", "state"], name="handoff_customer_queue")]
 
     def __str__(self) -> str:
         return f"Handoff {self.pk} {self.crm_system}:{self.crm_record_id} ({self.state})"
@@ -147,7 +156,7 @@ class CustomerCredit(models.Model):
     """A simple accounts-receivable summary per ERP customer: what risk routing and the credit team look at."""
 
     erp_system = models.CharField(max_length=40, default="sap")
-    business_partner = models.CharField(max_length=20)
+    business_partner = models.CharField("ERP customer", max_length=40)
     customer_name = models.CharField(max_length=255, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     credit_limit = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
@@ -155,6 +164,8 @@ class CustomerCredit(models.Model):
     days_outstanding = models.PositiveIntegerField(default=0, help_text="Days the oldest open item is past due (0 = current).")
     aging = models.JSONField(default=dict, blank=True, help_text='{"current": "…", "1-30": "…", "31-60": "…", "61-90": "…", "90+": "…"}')
     open_invoices = models.JSONField(default=list, blank=True, help_text='[{"number", "amount", "due_on", "days_overdue"}]')
+    strategic_account = models.BooleanField(
+        default=False, help_text="A strategic account: a credit-check failure escalates at once to the credit manager.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -164,3 +175,57 @@ class CustomerCredit(models.Model):
 
     def __str__(self) -> str:
         return f"AR {self.erp_system}:{self.business_partner} {self.open_amount} {self.currency}, {self.days_outstanding} days"
+
+
+class ErpRoute(models.Model):
+    """Which ERP receives a deal: data the admin edits, not code. The first active rule (lowest priority number)
+    whose filled-in criteria all match the deal wins; no match → settings.DEFAULT_ERP_SYSTEM (erp_orders.routing)."""
+
+    priority = models.PositiveIntegerField(default=100, help_text="Lower numbers are tried first.")
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+    crm_system = models.CharField(max_length=40, blank=True, help_text="Only deals from this CRM (empty: any).")
+    business_unit = models.CharField(max_length=100, blank=True, help_text="The deal's business unit (empty: any; case-insensitive).")
+    selling_company = models.CharField(max_length=100, blank=True, help_text="The selling legal entity on the deal (empty: any).")
+    countries = models.CharField(max_length=200, blank=True,
+                                 help_text="Ship-to countries, ISO codes separated by commas, e.g. DE,AT,CH (empty: any).")
+    erp_system = models.CharField(max_length=40, help_text="sap, netsuite, business_central, oracle or odoo.")
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority", "id"]
+        verbose_name = "ERP routing rule"
+
+    def __str__(self):
+        return f"{self.priority}: {self.name} → {self.erp_system}"
+
+    @property
+    def country_list(self) -> list[str]:
+        return [c.strip().upper() for c in self.countries.split(",") if c.strip()]
+
+
+class ErpAvailability(models.Model):
+    """Whether an ERP answers (a circuit breaker per ERP): after a run of transient failures it is *down*, handoffs
+    wait in order instead of each burning its retries, and a probe checks it until it answers (erp_orders.outage)."""
+
+    class State(models.TextChoices):
+        UP = "up", "Up"
+        DOWN = "down", "Down"
+
+    erp_system = models.CharField(max_length=40, unique=True)
+    state = models.CharField(max_length=4, choices=State.choices, default=State.UP)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    down_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_probe_at = models.DateTimeField(null=True, blank=True)
+    last_up_at = models.DateTimeField(null=True, blank=True)
+    lag_alerted = models.BooleanField(default=False, help_text="A queue-lag alert is open (cleared when the lag falls).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "ERP availability"
+
+    def __str__(self):
+        return f"{self.erp_system}: {self.state}"

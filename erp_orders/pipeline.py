@@ -31,11 +31,12 @@ from handoff_project.integration.events import bind_external_ref, event_context,
 from handoff_project.integration.models import Outcome
 from handoff_project.integration.steps import StepStatus, enqueue, run_step
 
-from .connectors.base import get_erp_adapter
+from .connectors.base import erp_label, get_erp_adapter
 from . import approvals
 from .models import Handoff, HandoffState, WritebackStatus
 from .resolution import Failure, resolve_deal
 from .risk import LOW, assess_risk, default_rules, risk_inputs
+from .routing import route_deal
 from .validation import check_prices
 
 ADVANCE_TASK = "erp_orders.tasks.advance_handoff"
@@ -50,10 +51,18 @@ def step_resolve(handoff: Handoff) -> str:
         _save(handoff, **crm.deal_summary(deal))
         record_event("deal_fetched", outcome=Outcome.SUCCESS, system=handoff.crm_system, message=f"{deal.name}: {len(deal.lines)} line(s), {deal.total}")
     deal = from_dict(Deal, handoff.deal)
-    order, failures = resolve_deal(deal, handoff_id=handoff.pk)
+    if not handoff.erp_order_number:  # once an order exists, the ERP that holds it stays the handoff's ERP
+        route = route_deal(deal)
+        if (route.erp_system, route.rule) != (handoff.erp_system, handoff.routing_rule):
+            _save(handoff, erp_system=route.erp_system, routing_rule=route.rule[:120])
+            record_event("erp_routed", outcome=Outcome.SUCCESS, system=route.erp_system,
+                         message=f"to {erp_label(route.erp_system)}: {route.why}", data={"rule": route.rule})
+    adapter = get_erp_adapter(handoff.erp_system)
+    order, failures = resolve_deal(deal, handoff_id=handoff.pk, erp_system=handoff.erp_system,
+                                   reference_max_length=adapter.reference_max_length)
     if failures:
         return _to_exception(handoff, failures)
-    _save(handoff, order_request=to_dict(order), erp_reference=order.reference)
+    _save(handoff, order_request=to_dict(order), erp_reference=order.reference, erp_customer=order.sold_to)
     return HandoffState.RESOLVED
 
 

@@ -29,16 +29,22 @@ class Failure:
     team: str = ""
 
 
-def erp_reference(crm_system: str, crm_record_id: str) -> str:
-    """The idempotency reference the ERP stores with the order (SAP PurchaseOrderByCustomer, ≤ 35 chars)."""
-    return f"{REFERENCE_PREFIX.get(crm_system, crm_system[:4].upper())}-{crm_record_id}"[:35]
+def erp_reference(crm_system: str, crm_record_id: str, max_length: int = 35) -> str:
+    """The idempotency reference the ERP stores with the order ("SF-006…", "HS-1234", "PD-88").
+
+    Never cut silently: a cut reference could point at another deal's order, so one too long for the ERP is refused."""
+    reference = f"{REFERENCE_PREFIX.get(crm_system, crm_system[:4].upper())}-{crm_record_id}"
+    if len(reference) > max_length:
+        raise ValueError(f"the reference {reference!r} is longer than the {max_length} characters the ERP keeps")
+    return reference
 
 
-def resolve_deal(deal: Deal, *, handoff_id: int) -> tuple[OrderRequest | None, list[Failure]]:
+def resolve_deal(deal: Deal, *, handoff_id: int, erp_system: str = "sap",
+                 reference_max_length: int = 35) -> tuple[OrderRequest | None, list[Failure]]:
     failures: list[Failure] = []
 
     def logged(kind: str, text: str, context: dict, field_name: str) -> Resolution:
-        resolution = resolve(kind, text, context)
+        resolution = resolve(kind, text, {**context, "erp_system": erp_system})
         log_resolution(resolution, handoff_id=handoff_id, field_name=field_name)
         return resolution
 
@@ -59,6 +65,16 @@ def resolve_deal(deal: Deal, *, handoff_id: int) -> tuple[OrderRequest | None, l
         failures.append(_customer_failure(account.name, customer))
 
     failures.extend(_missing_fields(deal))
+    ship_to_party = ""
+    if customer.accepted and not deal.ship_to.is_empty and deal.ship_to.country:
+        address = logged("address", deal.ship_to.street, {
+            "country": deal.ship_to.country, "region": deal.ship_to.region, "city": deal.ship_to.city,
+            "postal_code": deal.ship_to.postal_code, "street": deal.ship_to.street,
+            "business_partner": customer.match.key}, "ship_to")
+        if address.accepted:
+            ship_to_party = address.match.key  # a known ship-to; "" for a valid one-time address
+        else:
+            failures.append(_address_failure(deal, address))
 
     terms_text = deal.payment_terms.text if deal.payment_terms else ""
     if not terms_text:
@@ -115,7 +131,7 @@ def resolve_deal(deal: Deal, *, handoff_id: int) -> tuple[OrderRequest | None, l
                 tax_code=tax.match.key if tax.accepted else "",
                 material_tax_class=data["tax_class"],
                 material_group=data.get("material_group", ""),
-                requested_delivery_date=_delivery_date(deal.closed_on, data.get("material_group", "")),
+                requested_delivery_date=_delivery_date(deal.closed_on, data.get("material_group", ""), erp_system),
             )
         )
 
@@ -133,9 +149,9 @@ def resolve_deal(deal: Deal, *, handoff_id: int) -> tuple[OrderRequest | None, l
     dates = [line.requested_delivery_date for line in lines if line.requested_delivery_date]
     return (
         OrderRequest(
-            reference=erp_reference(deal.crm_system, deal.crm_id),
+            reference=erp_reference(deal.crm_system, deal.crm_id, reference_max_length),
             sold_to=customer.match.key,
-            ship_to=customer.match.data.get("ship_to_party") or customer.match.key,
+            ship_to=ship_to_party or customer.match.data.get("ship_to_party") or customer.match.key,
             ship_to_address=deal.ship_to,
             currency=deal.currency,
             lines=tuple(lines),
@@ -207,9 +223,26 @@ def _product_failure(line_number: int, text: str, resolution: Resolution) -> Fai
     )
 
 
-def _delivery_date(closed_on: dt.date | None, material_group: str) -> dt.date | None:
+def _address_failure(deal: Deal, resolution: Resolution) -> Failure:
+    errors = (resolution.match.data.get("errors") if resolution.match else None) or {}
+    problems = ", ".join(f"{name.replace('_', ' ')} {what}" for name, what in sorted(errors.items())) or resolution.rule
+    nearest = resolution.candidates[0] if resolution.candidates else None
+    hint = f" Nearest known ship-to: {nearest.label} ({nearest.key}), {nearest.reason}." if nearest else " The customer has no known ship-to address."
+    return Failure(
+        ExceptionType.ADDRESS_VALIDATION,
+        f"The ship-to address {deal.ship_to.one_line()!r} does not validate for {deal.ship_to.country} "
+        f"({problems}; confidence {resolution.confidence:.0%} < {resolution.threshold:.0%}).{hint} "
+        "Pick the right ship-to, or correct the address on the CRM account, then re-queue.",
+        field="ship_to",
+        detail=resolution.as_dict(),
+        team=Team.LOGISTICS,
+    )
+
+
+def _delivery_date(closed_on: dt.date | None, material_group: str, erp_system: str = "sap") -> dt.date | None:
     if closed_on is None:
         return None
-    row = MaterialGroupLeadTime.objects.filter(material_group=material_group, status=MappingStatus.ACTIVE).first()
+    row = MaterialGroupLeadTime.objects.filter(material_group=material_group, status=MappingStatus.ACTIVE,
+                                               erp_system=erp_system).first()
     days = row.lead_time_days if row else settings.HANDOFF_RULES["default_lead_time_days"]
     return closed_on + dt.timedelta(days=days)

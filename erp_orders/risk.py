@@ -142,7 +142,7 @@ def deal_discount_percent(deal: Deal) -> Decimal:
     return ((list_total - net_total) / list_total * 100).quantize(Decimal("0.1"))
 
 
-def terms_category(deal: Deal, order: OrderRequest) -> tuple[str, str]:
+def terms_category(deal: Deal, order: OrderRequest, erp_system: str = "sap") -> tuple[str, str]:
     """(category, CRM text): standard / modified by the terms crosswalk's `is_standard`; anything the crosswalk does
     not know by name (a person accepted custom legal terms) is custom."""
     from crosswalk.models import MappingStatus, PaymentTermsMapping
@@ -151,7 +151,8 @@ def terms_category(deal: Deal, order: OrderRequest) -> tuple[str, str]:
         return "standard", settings.HANDOFF_RULES["default_payment_terms"]
     text = deal.payment_terms.text.strip()
     wanted = text.lower()
-    for mapping in PaymentTermsMapping.objects.filter(status=MappingStatus.ACTIVE, terms_key=order.payment_terms_key):
+    for mapping in PaymentTermsMapping.objects.filter(status=MappingStatus.ACTIVE, terms_key=order.payment_terms_key,
+                                                      erp_system=erp_system):
         names = [mapping.crm_terms.lower(), *(str(a).lower() for a in mapping.aliases or [])]
         if wanted in names:
             return ("standard" if mapping.is_standard else "modified"), text
@@ -164,7 +165,7 @@ def risk_inputs(handoff) -> RiskInputs:
     deal = from_dict(Deal, handoff.deal)
     order = from_dict(OrderRequest, handoff.order_request)
     credit = CustomerCredit.objects.filter(erp_system=handoff.erp_system, business_partner=order.sold_to).first()
-    terms, terms_text = terms_category(deal, order)
+    terms, terms_text = terms_category(deal, order, handoff.erp_system)
     origin = (handoff.decisions or {}).get("customer_origin", "")
     return RiskInputs(
         deal_value=deal.total.amount,

@@ -21,20 +21,23 @@ class RequeueRefused(Exception):
     pass
 
 
-def open_handoff(*, crm_system: str, crm_record_id: str, inbound_event=None, deal_name: str = "") -> tuple[Handoff, bool]:
-    """One handoff per CRM deal, however many times (or how concurrently) the deal is announced."""
+def open_handoff(*, crm_system: str, crm_record_id: str, inbound_event=None, deal_name: str = "",
+                 via: str = "") -> tuple[Handoff, bool]:
+    """One handoff per CRM deal, however many times (or how concurrently) the deal is announced.
+
+    `via` says how it was announced when not by webhook (e.g. "found by the reconciliation poll")."""
     try:
         with transaction.atomic():
             handoff = Handoff.objects.create(
                 crm_system=crm_system,
                 crm_record_id=crm_record_id,
-                erp_system=settings.DEFAULT_ERP_SYSTEM,
+                erp_system=settings.DEFAULT_ERP_SYSTEM,  # until the routing rules have read the deal
                 inbound_event=inbound_event,
                 deal_name=deal_name[:255],
             )
             with event_context(handoff_id=handoff.pk, crm_record_id=crm_record_id):
                 record_event("handoff_opened", outcome=Outcome.SUCCESS, system=crm_system,
-                             message=f"deal won in {crm_system}; handoff {handoff.pk} opened for {settings.DEFAULT_ERP_SYSTEM.upper()}")
+                             message=f"deal won in {crm_system}{' (' + via + ')' if via else ''}; handoff {handoff.pk} opened")
             enqueue(ADVANCE_TASK, handoff.pk)
             return handoff, True
     except IntegrityError:

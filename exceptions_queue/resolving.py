@@ -83,8 +83,9 @@ def resolve_with_candidate(*, exception_id: int, user, erp_key: str, note: str =
         if not crm_text:
             raise ResolutionRefused("The exception does not say which CRM text failed; correct the crosswalk in the admin.")
         defaults = {k: picked[k] for k in ("material_group", "unit", "tax_class") if picked and picked.get(k)} if kind == "product" else {}
-        learned = learn_from_resolution(kind=kind, crm_text=crm_text, erp_key=erp_key, user=user, defaults=defaults)
         handoff = exception.handoff
+        learned = learn_from_resolution(kind=kind, crm_text=crm_text, erp_key=erp_key, user=user, defaults=defaults,
+                                        erp_system=handoff.erp_system or None)
         if kind == "customer":
             handoff.decisions = {**(handoff.decisions or {}), "customer_origin": "unmapped" if picked else "new"}
             handoff.save(update_fields=["decisions", "updated_at"])

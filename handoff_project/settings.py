@@ -231,6 +231,23 @@ HANDOFF_RULES = {
 }
 # Medium risk: the order is created after this many seconds unless an approver holds or cancels it.
 HANDOFF_INTERVENTION_WINDOW_SECONDS = int(os.environ.get("HANDOFF_INTERVENTION_WINDOW_SECONDS", "900"))
+# Orders below this value (in MINIMUM_ORDER_CURRENCY) stop with sales ops; 0: no minimum.
+MINIMUM_ORDER_VALUE = os.environ.get("MINIMUM_ORDER_VALUE", "0")
+MINIMUM_ORDER_CURRENCY = os.environ.get("MINIMUM_ORDER_CURRENCY", "USD")
+# ERP outages (erp_orders.outage): after this many transient failures in a row an ERP counts as down; handoffs then
+# wait in order instead of burning retries, a probe asks every ERP_PROBE_SECONDS, and the queue drains when it answers.
+ERP_OUTAGE_THRESHOLD = int(os.environ.get("ERP_OUTAGE_THRESHOLD", "3"))
+ERP_PROBE_SECONDS = int(os.environ.get("ERP_PROBE_SECONDS", "30"))
+# Alert when the oldest handoff waiting for an ERP has waited longer than this (cleared when it falls below).
+ERP_QUEUE_LAG_ALERT_SECONDS = int(os.environ.get("ERP_QUEUE_LAG_ALERT_SECONDS", "600"))
+# A handoff behind an older order of the same customer looks again after this long (it is also woken at once).
+CUSTOMER_QUEUE_RECHECK_SECONDS = int(os.environ.get("CUSTOMER_QUEUE_RECHECK_SECONDS", "15"))
+# Self-healing (erp_orders.healing): corrections tried within one create, and how long a locked record is waited for.
+SELF_HEALING_MAX_CORRECTIONS = int(os.environ.get("SELF_HEALING_MAX_CORRECTIONS", "3"))
+SELF_HEALING_LOCK_WAIT_SECONDS = float(os.environ.get("SELF_HEALING_LOCK_WAIT_SECONDS", "2"))
+# Missed webhooks (crm_sync.reconciliation): each CRM is asked for deals won since the last cursor this often.
+RECONCILIATION_MINUTES = int(os.environ.get("RECONCILIATION_MINUTES", "15"))
+RECONCILIATION_OVERLAP_SECONDS = int(os.environ.get("RECONCILIATION_OVERLAP_SECONDS", "300"))
 
 # --- External systems -----------------------------------------------------------------------------------------------
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", False)
@@ -243,6 +260,9 @@ SALESFORCE_DEFAULT_CURRENCY = os.environ.get("SALESFORCE_DEFAULT_CURRENCY", "USD
 SALESFORCE_ORGANIZATION_ID = os.environ.get("SALESFORCE_ORGANIZATION_ID", "")
 SALESFORCE_CLIENT_ID = os.environ.get("SALESFORCE_CLIENT_ID", "")
 SALESFORCE_CLIENT_SECRET = os.environ.get("SALESFORCE_CLIENT_SECRET", "")
+# Opportunity custom fields read for ERP routing (empty: the org has none).
+SALESFORCE_BUSINESS_UNIT_FIELD = os.environ.get("SALESFORCE_BUSINESS_UNIT_FIELD", "Business_Unit__c")
+SALESFORCE_SELLING_COMPANY_FIELD = os.environ.get("SALESFORCE_SELLING_COMPANY_FIELD", "Selling_Company__c")
 # Where the Salesforce sandbox sends its Outbound Messages (our own webhook).
 SALESFORCE_OUTBOUND_URL = os.environ.get("SALESFORCE_OUTBOUND_URL", "")
 
@@ -257,7 +277,60 @@ SAP_SALES_ORG = {
     "OrganizationDivision": os.environ.get("SAP_DIVISION", "00"),
 }
 
-# Which ERP receives deals (routing by business unit becomes data in a later issue).
+HUBSPOT_ENABLED = env_bool("HUBSPOT_ENABLED", False)
+HUBSPOT_BASE_URL = os.environ.get("HUBSPOT_BASE_URL", "https://api.hubapi.com")
+HUBSPOT_ACCESS_TOKEN = os.environ.get("HUBSPOT_ACCESS_TOKEN", "")  # private app token (Bearer)
+HUBSPOT_CLIENT_SECRET = os.environ.get("HUBSPOT_CLIENT_SECRET", "")  # the app's secret: signs webhooks (v3)
+HUBSPOT_APP_ID = os.environ.get("HUBSPOT_APP_ID", "")
+# The deal stages that count as won (pipeline stage ids; "closedwon" in the default sales pipeline).
+HUBSPOT_WON_STAGES = env_list("HUBSPOT_WON_STAGES", "closedwon")
+HUBSPOT_ORDER_NUMBER_PROPERTY = os.environ.get("HUBSPOT_ORDER_NUMBER_PROPERTY", "erp_order_number")
+HUBSPOT_SYNC_STATUS_PROPERTY = os.environ.get("HUBSPOT_SYNC_STATUS_PROPERTY", "erp_sync_status")
+HUBSPOT_SYNC_ERROR_PROPERTY = os.environ.get("HUBSPOT_SYNC_ERROR_PROPERTY", "erp_sync_error")
+# The public URL HubSpot calls (the signature covers it); the sandbox delivers its webhooks here.
+HUBSPOT_WEBHOOK_URL = os.environ.get("HUBSPOT_WEBHOOK_URL", "")
+
+PIPEDRIVE_ENABLED = env_bool("PIPEDRIVE_ENABLED", False)
+PIPEDRIVE_BASE_URL = os.environ.get("PIPEDRIVE_BASE_URL", "")  # https://<company>.pipedrive.com
+PIPEDRIVE_API_TOKEN = os.environ.get("PIPEDRIVE_API_TOKEN", "")
+PIPEDRIVE_WEBHOOK_USER = os.environ.get("PIPEDRIVE_WEBHOOK_USER", "")
+PIPEDRIVE_WEBHOOK_PASSWORD = os.environ.get("PIPEDRIVE_WEBHOOK_PASSWORD", "")
+# The key (40-hex hash) of the deal custom field that receives the ERP order number; sync status / error fields too.
+PIPEDRIVE_ORDER_NUMBER_FIELD = os.environ.get("PIPEDRIVE_ORDER_NUMBER_FIELD", "")
+PIPEDRIVE_SYNC_STATUS_FIELD = os.environ.get("PIPEDRIVE_SYNC_STATUS_FIELD", "")
+PIPEDRIVE_WEBHOOK_URL = os.environ.get("PIPEDRIVE_WEBHOOK_URL", "")
+
+NETSUITE_ENABLED = env_bool("NETSUITE_ENABLED", False)
+NETSUITE_BASE_URL = os.environ.get("NETSUITE_BASE_URL", "")  # https://<account>.suitetalk.api.netsuite.com
+NETSUITE_ACCOUNT_ID = os.environ.get("NETSUITE_ACCOUNT_ID", "")  # realm of the OAuth 1.0a header, e.g. 1234567_SB1
+NETSUITE_CONSUMER_KEY = os.environ.get("NETSUITE_CONSUMER_KEY", "")
+NETSUITE_CONSUMER_SECRET = os.environ.get("NETSUITE_CONSUMER_SECRET", "")
+NETSUITE_TOKEN_ID = os.environ.get("NETSUITE_TOKEN_ID", "")
+NETSUITE_TOKEN_SECRET = os.environ.get("NETSUITE_TOKEN_SECRET", "")
+
+BUSINESS_CENTRAL_ENABLED = env_bool("BUSINESS_CENTRAL_ENABLED", False)
+BUSINESS_CENTRAL_BASE_URL = os.environ.get("BUSINESS_CENTRAL_BASE_URL", "https://api.businesscentral.dynamics.com")
+BUSINESS_CENTRAL_TOKEN_URL = os.environ.get("BUSINESS_CENTRAL_TOKEN_URL", "")  # default: login.microsoftonline.com/<tenant>
+BUSINESS_CENTRAL_TENANT_ID = os.environ.get("BUSINESS_CENTRAL_TENANT_ID", "")
+BUSINESS_CENTRAL_ENVIRONMENT = os.environ.get("BUSINESS_CENTRAL_ENVIRONMENT", "production")
+BUSINESS_CENTRAL_COMPANY_ID = os.environ.get("BUSINESS_CENTRAL_COMPANY_ID", "")
+BUSINESS_CENTRAL_CLIENT_ID = os.environ.get("BUSINESS_CENTRAL_CLIENT_ID", "")
+BUSINESS_CENTRAL_CLIENT_SECRET = os.environ.get("BUSINESS_CENTRAL_CLIENT_SECRET", "")
+
+ORACLE_ENABLED = env_bool("ORACLE_ENABLED", False)
+ORACLE_BASE_URL = os.environ.get("ORACLE_BASE_URL", "")  # https://<pod>.fa.<dc>.oraclecloud.com
+ORACLE_USER = os.environ.get("ORACLE_USER", "")
+ORACLE_PASSWORD = os.environ.get("ORACLE_PASSWORD", "")
+ORACLE_SOURCE_SYSTEM = os.environ.get("ORACLE_SOURCE_SYSTEM", "HANDOFF")  # SourceTransactionSystem
+ORACLE_BUSINESS_UNIT = os.environ.get("ORACLE_BUSINESS_UNIT", "US1 Business Unit")
+
+ODOO_ENABLED = env_bool("ODOO_ENABLED", False)
+ODOO_BASE_URL = os.environ.get("ODOO_BASE_URL", "")
+ODOO_DATABASE = os.environ.get("ODOO_DATABASE", "")
+ODOO_USER = os.environ.get("ODOO_USER", "")
+ODOO_API_KEY = os.environ.get("ODOO_API_KEY", "")  # an API key (or the password) of ODOO_USER
+
+# Which ERP receives a deal is data: ERP routing rules in the admin (erp_orders.routing); this is the fallback.
 DEFAULT_ERP_SYSTEM = os.environ.get("DEFAULT_ERP_SYSTEM", "sap")
 
 # --- Alerts ---------------------------------------------------------------------------------------------------------

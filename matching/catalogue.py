@@ -2,7 +2,7 @@
 
 `product_matcher()` indexes every active, currently valid product mapping under its CRM name, each alias and the
 ERP description, and every ERP material nobody has mapped yet (from `sync_erp_master`); `customer_matcher()` does
-the same for customers and business partners. A matcher is built once per process and rebuilt when its tables
+the same for customers and business partners. Each ERP has its own catalogue (its own identifiers). A matcher is built once per process and rebuilt when its tables
 change (a count and the latest change time are checked on each call — two cheap aggregate queries).
 """
 
@@ -49,11 +49,12 @@ def _cached(name: str, version: tuple, build) -> Matcher:
     return matcher
 
 
-def product_matcher() -> Matcher:
-    mappings = ProductMapping.objects.filter(valid_on())
-    materials = ErpMaterial.objects.filter(is_blocked=False)
-    version = _version((ProductMapping.objects.all(), "updated_at"), (ErpMaterial.objects.all(), "synced_at"))
-    return _cached("product", version, lambda: Matcher(_product_records(mappings, materials), Flavour.PRODUCT))
+def product_matcher(erp_system: str = "sap") -> Matcher:
+    mappings = ProductMapping.objects.filter(valid_on(), erp_system=erp_system)
+    materials = ErpMaterial.objects.filter(is_blocked=False, erp_system=erp_system)
+    version = _version((ProductMapping.objects.filter(erp_system=erp_system), "updated_at"),
+                       (ErpMaterial.objects.filter(erp_system=erp_system), "synced_at"))
+    return _cached(f"product:{erp_system}", version, lambda: Matcher(_product_records(mappings, materials), Flavour.PRODUCT))
 
 
 def _product_records(mappings, materials):
@@ -75,11 +76,12 @@ def _product_records(mappings, materials):
                 yield Record(material.material, text, data=data)
 
 
-def customer_matcher() -> Matcher:
-    mappings = CustomerMapping.objects.filter(valid_on())
-    partners = ErpBusinessPartner.objects.filter(is_blocked=False)
-    version = _version((CustomerMapping.objects.all(), "updated_at"), (ErpBusinessPartner.objects.all(), "synced_at"))
-    return _cached("customer", version, lambda: Matcher(_customer_records(mappings, partners), Flavour.COMPANY))
+def customer_matcher(erp_system: str = "sap") -> Matcher:
+    mappings = CustomerMapping.objects.filter(valid_on(), erp_system=erp_system)
+    partners = ErpBusinessPartner.objects.filter(is_blocked=False, erp_system=erp_system)
+    version = _version((CustomerMapping.objects.filter(erp_system=erp_system), "updated_at"),
+                       (ErpBusinessPartner.objects.filter(erp_system=erp_system), "synced_at"))
+    return _cached(f"customer:{erp_system}", version, lambda: Matcher(_customer_records(mappings, partners), Flavour.COMPANY))
 
 
 def _customer_records(mappings, partners):

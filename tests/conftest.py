@@ -31,29 +31,58 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("tests run on PostgreSQL: set DATABASE_URL (make test does)")
 
 
+# Fixed credentials of the emulators in tests (never real ones); the demo generates its own per run.
+TEST_CREDENTIALS = {
+    "SALESFORCE_ORGANIZATION_ID": TEST_ORG_ID,
+    "SALESFORCE_CLIENT_ID": "test-client-id",
+    "SALESFORCE_CLIENT_SECRET": "test-client-secret-value",
+    "HUBSPOT_ACCESS_TOKEN": "pat-na1-test-access-token-value",
+    "HUBSPOT_CLIENT_SECRET": "hubspot-test-client-secret-value",
+    "HUBSPOT_APP_ID": "1234567",
+    "PIPEDRIVE_API_TOKEN": "pipedrive-test-api-token-value",
+    "PIPEDRIVE_WEBHOOK_USER": "handoff-webhook",
+    "PIPEDRIVE_WEBHOOK_PASSWORD": "pipedrive-test-webhook-password",
+    "SAP_USER": "HANDOFF_TEST",
+    "SAP_PASSWORD": "sap-test-password-value",
+    "NETSUITE_ACCOUNT_ID": "1234567_SB1",
+    "NETSUITE_CONSUMER_KEY": "netsuite-test-consumer-key",
+    "NETSUITE_CONSUMER_SECRET": "netsuite-test-consumer-secret-value",
+    "NETSUITE_TOKEN_ID": "netsuite-test-token-id",
+    "NETSUITE_TOKEN_SECRET": "netsuite-test-token-secret-value",
+    "BUSINESS_CENTRAL_TENANT_ID": "8f1c2d3e-4b5a-4c6d-9e8f-0a1b2c3d4e5f",
+    "BUSINESS_CENTRAL_COMPANY_ID": "f03f6225-081c-ec11-86bc-000d3a7b7b4e",
+    "BUSINESS_CENTRAL_CLIENT_ID": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+    "BUSINESS_CENTRAL_CLIENT_SECRET": "bc-test-client-secret-value",
+    "ORACLE_USER": "handoff.integration",
+    "ORACLE_PASSWORD": "oracle-test-password-value",
+    "ODOO_DATABASE": "handoff-test",
+    "ODOO_USER": "integration@handoff.example",
+    "ODOO_API_KEY": "odoo-test-api-key-value",
+}
+SYSTEM_PREFIXES = ("SALESFORCE_", "HUBSPOT_", "PIPEDRIVE_", "SAP_", "NETSUITE_", "BUSINESS_CENTRAL_", "ORACLE_", "ODOO_")
+
+
 @pytest.fixture(autouse=True)
 def integration_settings(settings):
     """Sandboxes on, credentials for the emulators, a short retry schedule unless a test sets its own."""
     settings.SANDBOX_ENABLED = True
-    settings.SALESFORCE_ENABLED = True
-    settings.SAP_ENABLED = True
-    settings.SALESFORCE_ORGANIZATION_ID = TEST_ORG_ID
-    settings.SALESFORCE_CLIENT_ID = "test-client-id"
-    settings.SALESFORCE_CLIENT_SECRET = "test-client-secret-value"
-    settings.SAP_USER = "HANDOFF_TEST"
-    settings.SAP_PASSWORD = "sap-test-password-value"
+    for system in ("SALESFORCE", "HUBSPOT", "PIPEDRIVE", "SAP", "NETSUITE", "BUSINESS_CENTRAL", "ORACLE", "ODOO"):
+        setattr(settings, f"{system}_ENABLED", True)
+    for name, value in TEST_CREDENTIALS.items():
+        setattr(settings, name, value)
     settings.HANDOFF_RETRY_DELAYS = [1, 1, 1, 1, 1]
     settings.HTTP_TIMEOUT_SECONDS = 5
+    settings.SELF_HEALING_LOCK_WAIT_SECONDS = 0.2
     return settings
 
 
 @pytest.fixture
 def sandbox_urls(live_server, settings):
     """Point every connector at the emulators served by the live server (as in the demo)."""
-    settings.SALESFORCE_BASE_URL = f"{live_server.url}/sandbox/salesforce"
-    settings.SAP_BASE_URL = f"{live_server.url}/sandbox/sap"
-    settings.SALESFORCE_OUTBOUND_URL = f"{live_server.url}/webhooks/salesforce/"
-    settings.PUBLIC_BASE_URL = live_server.url
+    from handoff_project.sandbox.wiring import apply_to_settings, sandbox_environment
+
+    env = sandbox_environment(live_server.url, {name: str(getattr(settings, name)) for name in TEST_CREDENTIALS})
+    apply_to_settings(settings, env)
     return live_server
 
 
@@ -105,20 +134,17 @@ def worker_env(settings, **extra) -> dict:
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "handoff_project.settings",
         "SANDBOX_ENABLED": "1",
-        "SALESFORCE_ENABLED": "1",
-        "SAP_ENABLED": "1",
-        "SALESFORCE_BASE_URL": settings.SALESFORCE_BASE_URL,
-        "SAP_BASE_URL": settings.SAP_BASE_URL,
-        "SALESFORCE_ORGANIZATION_ID": settings.SALESFORCE_ORGANIZATION_ID,
-        "SALESFORCE_CLIENT_ID": settings.SALESFORCE_CLIENT_ID,
-        "SALESFORCE_CLIENT_SECRET": settings.SALESFORCE_CLIENT_SECRET,
-        "SAP_USER": settings.SAP_USER,
-        "SAP_PASSWORD": settings.SAP_PASSWORD,
+        # every system's settings as the test set them (base URLs, credentials, field names)
+        **_system_env(settings),
         "HANDOFF_RETRY_DELAYS": ",".join(str(d) for d in settings.HANDOFF_RETRY_DELAYS),
         "HTTP_TIMEOUT_SECONDS": str(settings.HTTP_TIMEOUT_SECONDS),
         # the routing rules a test set (risk thresholds, the medium-risk intervention window) hold in the worker too
         "HANDOFF_INTERVENTION_WINDOW_SECONDS": str(settings.HANDOFF_INTERVENTION_WINDOW_SECONDS),
         **_risk_env(settings.HANDOFF_RULES["risk"]),
+        **{name: str(getattr(settings, name)) for name in (
+            "MINIMUM_ORDER_VALUE", "MINIMUM_ORDER_CURRENCY", "ERP_OUTAGE_THRESHOLD", "ERP_PROBE_SECONDS",
+            "ERP_QUEUE_LAG_ALERT_SECONDS", "CUSTOMER_QUEUE_RECHECK_SECONDS", "SELF_HEALING_MAX_CORRECTIONS",
+            "SELF_HEALING_LOCK_WAIT_SECONDS", "DEFAULT_ERP_SYSTEM")},
         "SLACK_WEBHOOK_URL": settings.SLACK_WEBHOOK_URL,
         "PAGERDUTY_ROUTING_KEY": settings.PAGERDUTY_ROUTING_KEY,
         "PAGERDUTY_EVENTS_URL": settings.PAGERDUTY_EVENTS_URL,
@@ -129,6 +155,26 @@ def worker_env(settings, **extra) -> dict:
         "PYTHONUNBUFFERED": "1",
     }
     env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def _system_env(settings) -> dict:
+    """Every <SYSTEM>_* setting as an environment variable (booleans 1/0, lists comma-separated; dicts are not
+    settable from the environment and stay out)."""
+    from django.conf import settings as live  # the fixture's wrapper does not list names; the live settings do
+
+    getattr(live, "DEBUG")  # make sure the lazy settings are set up
+    env = {}
+    for name in dir(live._wrapped):
+        if not name.startswith(SYSTEM_PREFIXES):
+            continue
+        value = getattr(settings, name)
+        if isinstance(value, bool):
+            env[name] = "1" if value else "0"
+        elif isinstance(value, (list, tuple)):
+            env[name] = ",".join(str(v) for v in value)
+        elif isinstance(value, (str, int, float)):
+            env[name] = str(value)
     return env
 
 

@@ -130,6 +130,11 @@ class Deal:
     tax_classification: str = ""  # what the CRM says about tax (e.g. "exempt"), if anything
     stage: str = ""
     last_modified: dt.datetime | None = None
+    # Which part of the seller the deal belongs to, as the CRM says it: ERP routing rules match on these
+    # (erp_orders.routing) together with the ship-to country.
+    business_unit: str = ""
+    selling_company: str = ""
+    owner_email: str = ""
 
     @property
     def total(self) -> Money:

@@ -18,6 +18,7 @@ class IntegrationError(Exception):
         http_status: int | None = None,
         detail: dict | None = None,
         recommended_resolution: str = "",
+        reason: str = "",
     ):
         super().__init__(message)
         self.message = message
@@ -26,6 +27,7 @@ class IntegrationError(Exception):
         self.http_status = http_status
         self.detail = detail or {}
         self.recommended_resolution = recommended_resolution
+        self.reason = reason
 
     def as_dict(self) -> dict:
         return {
@@ -36,6 +38,7 @@ class IntegrationError(Exception):
             "http_status": self.http_status,
             "detail": self.detail,
             "recommended_resolution": self.recommended_resolution,
+            "reason": self.reason,
         }
 
     def __str__(self) -> str:
@@ -43,6 +46,22 @@ class IntegrationError(Exception):
         if not self.vendor_code or self.vendor_code in self.message:
             return self.message
         return f"{self.message} ({self.system.upper() if len(self.system) <= 4 else self.system} {self.vendor_code})"
+
+
+class Reason:
+    """What an ERP's error means in words every connector shares, so one self-healing rule serves every ERP.
+
+    Each connector's client.py reads its vendor's codes and sets `reason` on the error it raises (erp_orders.healing).
+    """
+
+    RECORD_LOCKED = "record_locked"  # another user or job holds the record: wait and retry
+    DATE_IN_PAST = "requested_date_in_past"  # the requested delivery date lies before today
+    UNIT_NO_DECIMALS = "unit_no_decimals"  # the unit of measure takes whole quantities only
+    INVALID_PAYMENT_TERMS = "invalid_payment_terms"  # the ERP does not know the terms key
+    DUPLICATE_REFERENCE = "duplicate_reference"  # the ERP already holds an order with our reference
+    UNKNOWN_CUSTOMER = "unknown_customer"
+    UNKNOWN_ITEM = "unknown_item"
+    CREDIT_BLOCK = "credit_block"
 
 
 class TransientError(IntegrationError):

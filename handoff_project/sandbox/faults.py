@@ -9,6 +9,9 @@ Modes (POST JSON to _control):
                                                     a modifying request is carried out and committed, then the
                                                     answer is lost: 504 from a 'gateway', or held past the client's
                                                     timeout
+  {"mode": "locked"}                                every modifying request is refused because "another user holds
+                                                    the record", in the vendor's own error format (each emulator
+                                                    registers it with `register_lock_response`; 423 otherwise)
 Optional "count": N limits any mode to the next N requests, after which the system is up again.
 Optional "only_modifying": true applies the mode to modifying requests (POST/PATCH/PUT/DELETE) only, e.g. to let
 reads through while every write fails.
@@ -26,7 +29,13 @@ from django.http import HttpResponse, JsonResponse
 
 from .models import SandboxFault
 
-MODES = {"up", "down", "slow", "flaky", "lose_response"}
+MODES = {"up", "down", "slow", "flaky", "lose_response", "locked"}
+# system → a function returning that vendor's "record is locked" answer (registered by each emulator).
+_LOCK_RESPONSES: dict = {}
+
+
+def register_lock_response(system: str, render) -> None:
+    _LOCK_RESPONSES[system] = render
 
 
 def set_fault(system: str, mode: str, **params) -> SandboxFault:
@@ -66,7 +75,7 @@ def gate(system: str, *, modifying: bool) -> tuple[HttpResponse | None, bool]:
     if fault is None:
         return None, False
     params = fault.params or {}
-    if not modifying and (fault.mode == "lose_response" or params.get("only_modifying")):
+    if not modifying and (fault.mode in ("lose_response", "locked") or params.get("only_modifying")):
         return None, False
     if not _consume(fault):
         return None, False
@@ -82,6 +91,9 @@ def gate(system: str, *, modifying: bool) -> tuple[HttpResponse | None, bool]:
         return None, False
     if fault.mode == "lose_response":
         return None, True
+    if fault.mode == "locked":
+        render = _LOCK_RESPONSES.get(system)
+        return (render() if render else HttpResponse("Locked", status=423, content_type="text/plain")), False
     return None, False
 
 

@@ -42,8 +42,9 @@ class SalesforceAdapter:
     def fetch_deal(self, crm_id: str) -> Deal:
         crm_id = _checked_id(crm_id)
         with event_context(crm_record_id=crm_id), self._client_factory() as sf:
+            fields = [*OPPORTUNITY_FIELDS, *_routing_fields()]
             opportunity = _one(
-                sf.query(f"SELECT {', '.join(OPPORTUNITY_FIELDS)} FROM Opportunity WHERE Id = {soql_quote(crm_id)}"),
+                sf.query(f"SELECT {', '.join(fields)} FROM Opportunity WHERE Id = {soql_quote(crm_id)}"),
                 f"Salesforce has no Opportunity {crm_id} (deleted, or not visible to the integration user)",
             )
             if not opportunity.get("AccountId"):
@@ -66,6 +67,8 @@ class SalesforceAdapter:
             account,
             contact,
             default_currency=getattr(settings, "SALESFORCE_DEFAULT_CURRENCY", "USD"),
+            business_unit_field=settings.SALESFORCE_BUSINESS_UNIT_FIELD,
+            selling_company_field=settings.SALESFORCE_SELLING_COMPANY_FIELD,
         )
 
     def _primary_contact(self, sf: SalesforceClient, crm_id: str) -> dict | None:
@@ -95,6 +98,11 @@ class SalesforceAdapter:
                 crm_id,
                 {SYNC_STATUS_FIELD: "Failed", SYNC_ERROR_FIELD: (message or "")[:SYNC_ERROR_MAX]},
             )
+
+
+def _routing_fields() -> list[str]:
+    """The org's custom fields that carry business unit and selling company (settings; empty: not read)."""
+    return [f for f in (settings.SALESFORCE_BUSINESS_UNIT_FIELD, settings.SALESFORCE_SELLING_COMPANY_FIELD) if f]
 
 
 def soql_quote(value: str) -> str:

@@ -62,8 +62,11 @@ def deal_from_salesforce(
     contact: dict | None = None,
     *,
     default_currency: str = "USD",
+    business_unit_field: str = "",
+    selling_company_field: str = "",
 ) -> Deal:
-    """The canonical Deal of an Opportunity with its lines, Account and primary Contact."""
+    """The canonical Deal of an Opportunity with its lines, Account and primary Contact. The business unit and
+    selling company come from the org's custom fields named by the caller (ERP routing reads them)."""
     currency = (opportunity.get("CurrencyIsoCode") or default_currency).upper()
     party = party_from_account(account)
     amount = to_decimal(opportunity.get("Amount"))
@@ -82,6 +85,8 @@ def deal_from_salesforce(
         contract_reference=_text(opportunity.get("Contract_Reference__c")) or _text(opportunity.get("ContractId")),
         stage=_text(opportunity.get("StageName")),
         last_modified=parse_datetime(opportunity.get("LastModifiedDate")),
+        business_unit=_text(opportunity.get(business_unit_field)) if business_unit_field else "",
+        selling_company=_text(opportunity.get(selling_company_field)) if selling_company_field else "",
     )
 
 

@@ -107,6 +107,7 @@ OBJECTS: dict[str, ObjectSpec] = {
              "Amount": "number", "CurrencyIsoCode": "text", "Probability": "number", "Type": "text",
              "LeadSource": "text", "Description": "text", "IsWon": "bool", "IsClosed": "bool", "ContractId": "id",
              "Contract_Reference__c": "text", "Payment_Terms__c": "text", "ERP_Order_Number__c": "text",
+             "Business_Unit__c": "text", "Selling_Company__c": "text",
              "ERP_Sync_Status__c": "text", "ERP_Sync_Error__c": "text"},
             required=["Name", "StageName", "CloseDate"], derived=["IsWon", "IsClosed"],
             max_length={"Name": 120, "CurrencyIsoCode": 3, "Description": 32000, "ERP_Order_Number__c": 40},

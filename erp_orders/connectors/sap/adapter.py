@@ -39,6 +39,7 @@ ORDER_LOOKUP_FIELDS = "SalesOrder,PurchaseOrderByCustomer,SoldToParty,TotalNetAm
 
 class SapAdapter:
     system = "sap"
+    reference_max_length = mappers.MAX_LENGTH["PurchaseOrderByCustomer"]
 
     def __init__(self, client_factory=SapClient):
         # A new client (session, cookies, CSRF token) per operation: settings are read when it is used, and nothing
@@ -88,6 +89,15 @@ class SapAdapter:
         with self._client_factory() as client:
             payload = client.get(PRICING_SERVICE, "A_SlsPrcgCndnRecdValidity", options, action="read the price")
         return mappers.price_from_condition_validities(_results(payload), customer=customer, currency=currency)
+
+
+    def get_unit_cost(self, *, material: str, currency: str) -> Money | None:
+        """Not read from SAP yet (product valuation, A_ProductValuation, is not served by the connector)."""
+        return None
+
+    def ping(self) -> None:
+        with self._client_factory() as client:
+            client.get(SALES_ORDER_SERVICE, "A_SalesOrder", {"$top": "1", "$select": "SalesOrder"}, action="check that SAP answers")
 
 
 def _results(payload: dict) -> list[dict]:

@@ -24,6 +24,7 @@ from django.conf import settings
 from handoff_project.integration.errors import (
     AuthenticationError,
     ConfigurationError,
+    Reason,
     LockedRecordError,
     NotFoundError,
     PermanentError,
@@ -39,6 +40,14 @@ SYSTEM = "sap"
 SALES_ORDER_SERVICE = "/sap/opu/odata/sap/API_SALES_ORDER_SRV"
 PRICING_SERVICE = "/sap/opu/odata/sap/API_SLSPRICINGCONDITIONRECORD_SRV"
 
+# What SAP's messages mean for self-healing (erp_orders.healing): message code or text → errors.Reason.
+_REASONS = (
+    (re.compile(r"delivery date .*in the past|lies in the past", re.I), {"V1/521"}, Reason.DATE_IN_PAST),
+    (re.compile(r"does not allow decimal places|decimal places", re.I), {"V1/458"}, Reason.UNIT_NO_DECIMALS),
+    (re.compile(r"payment terms .* do not exist", re.I), {"V1/123"}, Reason.INVALID_PAYMENT_TERMS),
+    (re.compile(r"sold-to party .* not defined|business partner .* does not exist", re.I), {"V1/302"}, Reason.UNKNOWN_CUSTOMER),
+    (re.compile(r"material .* does not exist", re.I), {"V1/392"}, Reason.UNKNOWN_ITEM),
+)
 # SAP's enqueue messages: "Sales document 4711 is currently being processed by user BATCH" (V1/042 and relatives).
 _LOCK_TEXT = re.compile(r"currently being processed|is being processed by|is locked|locked by user|enqueue", re.I)
 _LOCK_CODES = {"V1/042"}
@@ -101,7 +110,7 @@ def raise_for_sap_error(response: httpx.Response, *, action: str, modifying: boo
     if status == 423 or code in _LOCK_CODES or (text and _LOCK_TEXT.search(text)):
         raise LockedRecordError(
             f"SAP could not {action}: a record is locked ({text_or_body}); will retry when the lock is released.",
-            detail=detail,
+            detail=detail, reason=Reason.RECORD_LOCKED,
             **common,
         )
     if status == 408 or status >= 500:
@@ -134,9 +143,17 @@ def raise_for_sap_error(response: httpx.Response, *, action: str, modifying: boo
             what, hint = "our request", "This is a fault in the connector's query, not in the deal: report it."
         raise RemoteValidationError(
             f"SAP rejected {what}: {text_or_body.rstrip('.')}. {hint}", detail=detail, recommended_resolution=hint,
-            **common,
+            reason=sap_reason(code, text) if action.startswith("create") else "", **common,
         )
     raise PermanentError(f"SAP could not {action} (HTTP {status}: {text_or_body}).", detail=detail, **common)
+
+
+def sap_reason(code: str, text: str) -> str:
+    """The shared reason (errors.Reason) of an SAP message, or ""."""
+    for pattern, codes, reason in _REASONS:
+        if code in codes or (text and pattern.search(text)):
+            return reason
+    return ""
 
 
 def query_string(options: dict[str, str]) -> str:

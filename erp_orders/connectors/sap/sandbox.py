@@ -69,9 +69,9 @@ def seed_master_data(data: dict) -> dict:
     """
     if not isinstance(data, dict):
         raise ValueError("master data must be a JSON object")
-    unknown = set(data) - {"business_partners", "materials", "prices", "payment_terms", "reset"}
+    unknown = set(data) - {"business_partners", "materials", "prices", "payment_terms", "units", "reset"}
     if unknown:
-        raise ValueError(f"unknown keys {sorted(unknown)}; use business_partners, materials, prices, payment_terms, reset")
+        raise ValueError(f"unknown keys {sorted(unknown)}; use business_partners, materials, prices, payment_terms, units, reset")
     with transaction.atomic():
         if data.get("reset"):
             SandboxRecord.objects.filter(system=SYSTEM).exclude(collection=orders.COUNTERS).delete()
@@ -88,8 +88,32 @@ def seed_master_data(data: dict) -> dict:
             store.put(SYSTEM, orders.TERMS, key, {"PaymentTerms": key})
         for price in data.get("prices") or []:
             _seed_price(price)
+        for unit in data.get("units") or []:  # how many decimals a quantity in the unit may have (T006-DECAN)
+            key = _key(unit, "UnitOfMeasure", 3)
+            store.put(SYSTEM, orders.UNITS, key, {"UnitOfMeasure": key, "Decimals": int(unit.get("Decimals", 0))})
     return {name: store.count(SYSTEM, name)
             for name in (orders.PARTNERS, orders.MATERIALS, orders.PRICES, orders.TERMS, orders.ORDERS)}
+
+
+def seed_common_master_data(data: dict) -> dict:
+    """The ERP-neutral demo seed (handoff_project.demo.erp_world.master_data) in SAP's shapes."""
+    return seed_master_data({
+        "reset": bool(data.get("reset")),
+        "business_partners": [
+            {"BusinessPartner": c["id"], "BusinessPartnerFullName": c["name"], "Country": c.get("country", ""),
+             "Region": c.get("region", ""), "CityName": c.get("city", ""), "StreetName": c.get("street", ""),
+             "PostalCode": c.get("postal_code", "")} for c in data.get("customers") or []],
+        "materials": [
+            {"Product": i["id"], "ProductDescription": i.get("description", ""), "MaterialGroup": i.get("group", ""),
+             "BaseUnit": i.get("unit") or "PC"} for i in data.get("items") or []],
+        "prices": [
+            *[{"Material": i["id"], "ConditionRateValue": i["price"], "ConditionCurrency": i.get("currency", "USD")}
+              for i in data.get("items") or [] if i.get("price") not in (None, "")],
+            *[{"Material": p["item"], "Customer": p["customer"], "ConditionRateValue": p["price"],
+               "ConditionCurrency": p.get("currency", "USD")} for p in data.get("customer_prices") or []]],
+        "payment_terms": [t["id"] for t in data.get("payment_terms") or []],
+        "units": [{"UnitOfMeasure": u["id"], "Decimals": int(u.get("decimals", 0))} for u in data.get("units") or []],
+    })
 
 
 def _key(record, field: str, max_length: int) -> str:
@@ -376,6 +400,13 @@ def seed(request):
         return JsonResponse({"error": f"bad seed request: {exc}"}, status=400)
     return JsonResponse({"loaded": counts})
 
+
+def _locked_response():
+    """What SAP answers while another user edits the customer or the document (enqueue lock, V1/042)."""
+    return odata.ODataError(400, "V1/042", "Sales document is currently being processed by user BATCH_JOB").response()
+
+
+faults.register_lock_response(SYSTEM, _locked_response)
 
 _ORDERS = r"^sap/opu/odata/sap/API_SALES_ORDER_SRV"
 _PRICING = r"^sap/opu/odata/sap/API_SLSPRICINGCONDITIONRECORD_SRV"

@@ -4,7 +4,7 @@ A deep insert is checked the way SAP Gateway and SD would, in two passes:
   1. shape — every property must exist in the real $metadata, strings within MaxLength, Edm.Decimal as strings,
      Edm.DateTime as /Date(ms)/ (Gateway's technical exception /IWBEP/CX_MGW_TECH_EXCEPTION);
   2. business — sold-to and ship-to are known business partners, materials exist, payment terms exist, quantities
-     are positive. Every finding goes into `errordetails`, the first one is the error's code and message.
+     are positive and whole where the unit takes no decimals, the requested delivery date is not in the past. Every finding goes into `errordetails`, the first one is the error's code and message.
 The message texts follow SAP's wording; their numbers (V1/…) are the emulator's own, not a catalogue of SAP's.
 The emulator does NOT refuse a second order with the same PurchaseOrderByCustomer — neither does SAP.
 
@@ -27,8 +27,8 @@ from .mappers import format_odata_date, parse_odata_datetime
 from .sandbox_odata import ODataError, bad_request, render, schema
 
 SYSTEM = "sap"
-ORDERS, PARTNERS, MATERIALS, PRICES, TERMS, COUNTERS = (
-    "sales_orders", "business_partners", "materials", "prices", "payment_terms", "counters")
+ORDERS, PARTNERS, MATERIALS, PRICES, TERMS, COUNTERS, UNITS = (
+    "sales_orders", "business_partners", "materials", "prices", "payment_terms", "counters", "units")
 CENT = Decimal("0.01")
 PERCENT_CONDITIONS = {"K004", "K005", "K007"}
 PRICE_CONDITIONS = {"PR00", "PPR0"}
@@ -131,6 +131,10 @@ def build_order(body: dict, *, user: str) -> dict:
     today = timezone.localdate()
     header.setdefault("TransactionCurrency", "USD")
     header.setdefault("RequestedDeliveryDate", format_odata_date(today))
+    requested = parse_odata_datetime(header["RequestedDeliveryDate"])
+    if requested is not None and requested.date() < today:
+        findings.append(("V1/521", f"The requested delivery date {requested.date():%m/%d/%Y} lies in the past",
+                         "RequestedDeliveryDate"))
     priced = [_item(item, position, header, findings) for position, item in enumerate(items, 1)]
     numbers = [i["SalesOrderItem"] for i in priced]
     if len(set(numbers)) != len(numbers):
@@ -181,6 +185,10 @@ def _item(item: dict, position: int, header: dict, findings: list) -> dict:
         findings.append(("V1/450", f"Item {number}: the quantity must be greater than zero", "RequestedQuantity"))
         quantity = Decimal(0)
     unit = item.get("RequestedQuantityUnit") or (material or {}).get("BaseUnit", "PC")
+    unit_record = store.get(SYSTEM, UNITS, unit)
+    if unit_record is not None and quantity != quantity.to_integral_value() and not unit_record.get("Decimals"):
+        findings.append(("V1/458", f"Item {number}: unit {unit} does not allow decimal places (quantity {quantity:f})",
+                         "RequestedQuantity"))
     elements, net = price(item, quantity, unit, header)
     return {
         **{k: v for k, v in item.items() if k != "to_PricingElement"},

@@ -1,0 +1,50 @@
+"""What every CRM webhook view does, in Zulip's order: verify → store raw → enqueue on commit → answer.
+
+A connector's webhook.py verifies the request in its vendor's way and then calls one of these:
+  `accept`  — store the delivery (secrets redacted) and queue its processing after commit; a redelivery of a known
+              dedup key is counted on the first and queues nothing (answer it like the first, so the sender stops);
+  `reject`  — store the request as rejected with the reason (bad signature → 401, malformed → 400), so nothing that
+              arrived is lost from view, and log it.
+Processing (`crm_sync.inbound.process_inbound_event`) reads the stored delivery through the connector's `triggers`.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from handoff_project.integration.events import record_event
+from handoff_project.integration.models import InboundEvent, Outcome
+from handoff_project.integration.steps import enqueue
+
+from .services import store_inbound_event
+
+PROCESS_TASK = "crm_sync.tasks.process_inbound_event"
+
+
+def accept(*, system: str, request, dedup_key: str | None) -> tuple[InboundEvent, bool]:
+    """Store an accepted delivery and queue it; returns (event, created). Not created = a redelivery, ignored."""
+    with transaction.atomic():
+        inbound, created = store_inbound_event(system=system, request=request, dedup_key=dedup_key)
+        if created:
+            enqueue(PROCESS_TASK, inbound.pk)
+    if not created:
+        record_event("webhook_duplicate", system=system,
+                     message=f"redelivery of inbound event {inbound.pk} acknowledged and ignored")
+    return inbound, created
+
+
+def reject(*, system: str, request, reason: str, status: int) -> InboundEvent:
+    """Keep a refused request for inspection (401 signature / 400 malformed) and log why."""
+    inbound, _ = store_inbound_event(system=system, request=request, dedup_key=None,
+                                     status=InboundEvent.Status.REJECTED, error=reason)
+    record_event("webhook_rejected", outcome=Outcome.VALIDATION_FAILURE, system=system,
+                 message=f"HTTP {status}: {reason}", data={"inbound_event_id": inbound.pk, "status": status})
+    return inbound
+
+
+def ignore(*, system: str, request, reason: str, dedup_key: str | None = None) -> InboundEvent:
+    """Store a well-formed, authentic delivery that announces nothing we handle (answered 200)."""
+    inbound, _ = store_inbound_event(system=system, request=request, dedup_key=dedup_key,
+                                     status=InboundEvent.Status.IGNORED, error=reason)
+    record_event("inbound_ignored", system=system, message=reason, data={"inbound_event_id": inbound.pk})
+    return inbound
