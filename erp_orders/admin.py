@@ -5,13 +5,17 @@ Only the flag may be set or cleared here; everything else changes through the pi
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from exceptions_queue.models import DeadLetter, HandoffException
 
-from .models import Approval, CustomerCredit, Handoff
+from handoff_project.integration.admin import ReadOnlyAdmin
+
+from .connectors.base import ADAPTERS
+from .models import Approval, CustomerCredit, ErpAvailability, ErpRoute, Handoff
 
 EDITABLE_FIELDS = ("flagged", "flag_reason")
 
@@ -99,6 +103,45 @@ class ApprovalAdmin(admin.ModelAdmin):
 class CustomerCreditAdmin(admin.ModelAdmin):
     """The AR summary per ERP customer (loaded from the ERP; editable here for corrections and the demo)."""
 
-    list_display = ("business_partner", "customer_name", "erp_system", "open_amount", "currency", "credit_limit", "days_outstanding", "updated_at")
-    list_filter = ("erp_system",)
+    list_display = ("business_partner", "customer_name", "erp_system", "open_amount", "currency", "credit_limit",
+                    "days_outstanding", "strategic_account", "updated_at")
+    list_filter = ("erp_system", "strategic_account")
     search_fields = ("business_partner", "customer_name")
+
+
+class ErpRouteForm(forms.ModelForm):
+    class Meta:
+        model = ErpRoute
+        fields = "__all__"
+
+    def clean_erp_system(self):
+        value = self.cleaned_data["erp_system"].strip()
+        if value not in ADAPTERS:
+            raise forms.ValidationError(f"No connector is named {value!r}; use one of {', '.join(ADAPTERS)}.")
+        return value
+
+    def clean_countries(self):
+        codes = [c.strip().upper() for c in self.cleaned_data["countries"].split(",") if c.strip()]
+        bad = [c for c in codes if len(c) != 2 or not c.isalpha()]
+        if bad:
+            raise forms.ValidationError(f"Countries are ISO 3166 two-letter codes; not {', '.join(bad)}.")
+        return ",".join(codes)
+
+
+@admin.register(ErpRoute)
+class ErpRouteAdmin(SimpleHistoryAdmin):
+    """Which ERP receives which deals: the first active rule by priority whose filled-in criteria all match."""
+
+    form = ErpRouteForm
+    list_display = ("priority", "name", "erp_system", "crm_system", "business_unit", "selling_company", "countries", "active", "updated_at")
+    list_editable = ("active",)
+    list_filter = ("erp_system", "active", "crm_system")
+    search_fields = ("name", "business_unit", "selling_company", "countries")
+    ordering = ("priority", "id")
+
+
+@admin.register(ErpAvailability)
+class ErpAvailabilityAdmin(ReadOnlyAdmin):
+    """Whether each ERP answers (the outage circuit breaker); the pipeline and the probe keep it."""
+
+    list_display = ("erp_system", "state", "consecutive_failures", "down_since", "last_probe_at", "last_up_at", "lag_alerted")

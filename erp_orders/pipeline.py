@@ -5,7 +5,10 @@
         └──── exception ◀───┘   awaiting_approval ◀─┘  └ approved / window passed    └──▶ flagged (writeback failed)
                                  (erp_orders.approvals)               └──▶ dead
 
-The route step scores the risk (erp_orders.risk): low goes straight on, medium and high wait for an approver.
+The resolve step routes the deal to its ERP (erp_orders.routing). The route step scores the risk (erp_orders.risk):
+low goes straight on, medium and high wait for an approver. Steps that talk to the ERP (validate, push) respect its
+availability (erp_orders.outage: while it is down they wait in order, without spending retries) and push keeps each
+customer's orders in order (erp_orders.customer_queue); push heals what it can (erp_orders.healing).
 
 `advance_handoff` runs one step under a lease (one worker per deal at a time; a killed worker's lease expires and
 the watchdog re-drives), classifies the outcome through the kernel's `run_step` and queues the next step on commit.
@@ -26,18 +29,19 @@ from django.utils import timezone
 from crm_sync import services as crm
 from exceptions_queue.services import dead_letter, open_exception
 from handoff_project.integration.canonical import Deal, OrderRequest, from_dict, to_dict
-from handoff_project.integration.errors import IntegrationError
+from handoff_project.integration.errors import IntegrationError, LockedRecordError
 from handoff_project.integration.events import bind_external_ref, event_context, record_event
 from handoff_project.integration.models import Outcome
 from handoff_project.integration.steps import StepStatus, enqueue, run_step
 
 from .connectors.base import erp_label, get_erp_adapter
-from . import approvals
+from . import approvals, customer_queue, outage
 from .models import Handoff, HandoffState, WritebackStatus
 from .resolution import Failure, resolve_deal
 from .risk import LOW, assess_risk, default_rules, risk_inputs
 from .routing import route_deal
-from .validation import check_prices
+from .healing import create_with_healing
+from .validation import check_credit, check_minimum_order, check_prices
 
 ADVANCE_TASK = "erp_orders.tasks.advance_handoff"
 
@@ -59,7 +63,8 @@ def step_resolve(handoff: Handoff) -> str:
                          message=f"to {erp_label(route.erp_system)}: {route.why}", data={"rule": route.rule})
     adapter = get_erp_adapter(handoff.erp_system)
     order, failures = resolve_deal(deal, handoff_id=handoff.pk, erp_system=handoff.erp_system,
-                                   reference_max_length=adapter.reference_max_length)
+                                   reference_max_length=adapter.reference_max_length,
+                                   overridden=set((handoff.decisions or {}).get("overrides", {})))
     if failures:
         return _to_exception(handoff, failures)
     _save(handoff, order_request=to_dict(order), erp_reference=order.reference, erp_customer=order.sold_to)
@@ -69,8 +74,11 @@ def step_resolve(handoff: Handoff) -> str:
 def step_validate(handoff: Handoff) -> str:
     order = from_dict(OrderRequest, handoff.order_request)
     overridden = set((handoff.decisions or {}).get("overrides", {}))
+    total = from_dict(Deal, handoff.deal).total.amount
     seen: dict[str, str] = {}
     failures = check_prices(order, get_erp_adapter(handoff.erp_system), overridden=overridden, observed=seen)
+    failures += check_minimum_order(order, total, overridden=overridden)
+    failures += check_credit(order, total, erp_system=handoff.erp_system, overridden=overridden)
     _save(handoff, erp_prices=seen)
     if failures:
         return _to_exception(handoff, failures)
@@ -89,7 +97,8 @@ def step_route(handoff: Handoff) -> str:
 
 
 def step_push(handoff: Handoff) -> str:
-    """Create the order exactly once: ask the ERP for the reference first, then create (a lost answer is found next time)."""
+    """Create the order exactly once: ask the ERP for the reference first, then create (a lost answer is found next
+    time), correcting what the ERP refuses for a healable reason."""
     if handoff.state != HandoffState.PUSHING:
         before = handoff.state
         _save(handoff, state=HandoffState.PUSHING)
@@ -99,9 +108,10 @@ def step_push(handoff: Handoff) -> str:
     created = adapter.find_order_by_reference(order.reference)
     if created is not None:
         record_event("erp_order_found", outcome=Outcome.SUCCESS, system=adapter.system,
-                     message=f"{adapter.system.upper()} already has order {created.order_number} for reference {order.reference}; not creating another")
+                     message=f"{erp_label(adapter.system)} already has order {created.order_number} for reference {order.reference}; not creating another")
     else:
-        created = adapter.create_order(order)
+        created = create_with_healing(adapter, order, handoff_id=handoff.pk,
+                                      on_correction=lambda corrected: _save(handoff, order_request=to_dict(corrected)))
     with transaction.atomic():
         _save(handoff, erp_order_number=created.order_number, created_in_erp_at=timezone.now())
         bind_external_ref(system=adapter.system, object_type="sales_order", external_id=created.order_number, obj=handoff)
@@ -122,6 +132,7 @@ class Step:
     run: Callable[[Handoff], str]
     system: Callable[[Handoff], str]
     on_dead: Callable[[Handoff, IntegrationError, bool], None]
+    needs_erp: bool = False  # talks to the handoff's ERP: waits while it is down (erp_orders.outage)
 
 
 def _dead_letter_handoff(handoff: Handoff, error: IntegrationError, exhausted: bool, step: str) -> None:
@@ -147,11 +158,15 @@ def _writeback_failed(handoff: Handoff, error: IntegrationError, exhausted: bool
 
 STEPS: dict[str, Step] = {
     HandoffState.RECEIVED: Step("resolve", step_resolve, lambda h: h.crm_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "resolve")),
-    HandoffState.RESOLVED: Step("validate", step_validate, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "validate")),
+    HandoffState.RESOLVED: Step("validate", step_validate, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "validate"),
+                                needs_erp=True),
     HandoffState.VALIDATED: Step("route", step_route, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "route")),
-    HandoffState.PUSHING: Step("push", step_push, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "push")),
+    HandoffState.PUSHING: Step("push", step_push, lambda h: h.erp_system, lambda h, e, x: _dead_letter_handoff(h, e, x, "push"),
+                               needs_erp=True),
     HandoffState.CREATED: Step("write_back", step_write_back, lambda h: h.crm_system, _writeback_failed),
 }
+# After this many failed attempts of the push step (the third retry failed), the ERP creation error is escalated.
+ESCALATE_PUSH_AFTER_ATTEMPTS = 4
 # The state a handoff resumes from when a person re-queues a dead step.
 # A dead push resumes at pushing: the order was already routed (and, if it needed one, approved); its content is unchanged.
 RESUME_STATE = {
@@ -185,24 +200,61 @@ def advance_handoff(handoff_id: int) -> str:
 
 def _run(handoff: Handoff, step: Step) -> str:
     before = handoff.state
+    if step.needs_erp and outage.is_down(handoff.erp_system):
+        outage.buffer(handoff, f"{erp_label(handoff.erp_system)} is unavailable")
+        return f"{step.name}: buffered until {handoff.erp_system} answers"
+    if step.name == "push" and (older := customer_queue.older_order_pending(handoff)) is not None:
+        customer_queue.wait_behind(handoff, older)  # not a failure: nothing is spent, it is woken when its turn comes
+        return f"{step.name}: waiting behind handoff {older.pk} of the same customer"
     result = run_step(step.name, lambda: step.run(handoff), attempt=handoff.attempts + 1, system=step.system(handoff))
     if result.status is StepStatus.SUCCEEDED:
         new_state = result.value
+        if step.needs_erp:
+            outage.note_success(handoff.erp_system)
         with transaction.atomic():
-            _save(handoff, state=new_state, attempts=0, next_attempt_at=None, last_error="")
+            _save(handoff, state=new_state, attempts=0, next_attempt_at=None, last_error="", waiting_for_erp_since=None,
+                  wait_reason="")
             if new_state in STEPS:
                 enqueue(ADVANCE_TASK, handoff.pk)
         record_event("state_changed", outcome=Outcome.SUCCESS if new_state != HandoffState.EXCEPTION else Outcome.VALIDATION_FAILURE,
                      message=f"{before} → {new_state}", erp_order_number=handoff.erp_order_number or None)
+        if new_state not in outage.ERP_BOUND_STATES:
+            customer_queue.wake_next(handoff)
         return f"{before} → {new_state}"
     if result.status is StepStatus.RETRY:
+        if step.needs_erp and _is_erp_outage(handoff, result.error) and outage.note_transient_failure(handoff.erp_system, result.error):
+            outage.buffer(handoff, str(result.error)[:200])
+            return f"{step.name}: {handoff.erp_system} is down; buffered"
         delay = (result.retry_at - timezone.now()).total_seconds()
         with transaction.atomic():
             _save(handoff, attempts=handoff.attempts + 1, next_attempt_at=result.retry_at, last_error=str(result.error))
             enqueue(ADVANCE_TASK, handoff.pk, delay_s=max(delay, 0.0))
+        if step.name == "push" and result.attempt == ESCALATE_PUSH_AFTER_ATTEMPTS:
+            _escalate_push(handoff, result.error, result.attempt)
         return f"{step.name}: retry {result.attempt} at {result.retry_at.isoformat()}"
     step.on_dead(handoff, result.error, result.exhausted)
+    customer_queue.wake_next(handoff)
     return f"{step.name}: failed permanently: {result.error}"
+
+
+def _is_erp_outage(handoff: Handoff, error: IntegrationError) -> bool:
+    """A transient failure of the ERP itself (not a locked record or a bug of ours) counts towards an outage."""
+    return (error.system in ("", handoff.erp_system) and not isinstance(error, LockedRecordError)
+            and not str(error).startswith("internal error"))
+
+
+def _escalate_push(handoff: Handoff, error: IntegrationError, attempt: int) -> None:
+    """The seed's "ERP creation error: escalate when the third retry fails"."""
+    from exceptions_queue.alerts import send_alert
+    from exceptions_queue.escalation import escalation_owner
+
+    owners = escalation_owner("ops")
+    text = (f"Creating the order for {handoff.deal_name or handoff.crm_record_id} in {erp_label(handoff.erp_system)} "
+            f"failed {attempt} times (the third retry failed): {error}. The pipeline keeps retrying on its schedule; "
+            "look at the ERP error before it reaches the dead-letter queue.")
+    record_event("push_escalated", outcome=Outcome.TRANSIENT_ERROR, message=text, data={"attempt": attempt, "owners": owners})
+    send_alert(title=f"Escalated: ERP creation keeps failing — {handoff.deal_name or handoff.crm_record_id}", text=text,
+               severity="error", handoff=handoff, recipients=owners or None)
 
 
 def _to_exception(handoff: Handoff, failures: list[Failure]) -> str:

@@ -39,8 +39,9 @@ def erp_reference(crm_system: str, crm_record_id: str, max_length: int = 35) -> 
     return reference
 
 
-def resolve_deal(deal: Deal, *, handoff_id: int, erp_system: str = "sap",
-                 reference_max_length: int = 35) -> tuple[OrderRequest | None, list[Failure]]:
+def resolve_deal(deal: Deal, *, handoff_id: int, erp_system: str = "sap", reference_max_length: int = 35,
+                 overridden=frozenset()) -> tuple[OrderRequest | None, list[Failure]]:
+    """`overridden`: fields a person accepted as they are (e.g. "ship_to" after an address override)."""
     failures: list[Failure] = []
 
     def logged(kind: str, text: str, context: dict, field_name: str) -> Resolution:
@@ -73,7 +74,7 @@ def resolve_deal(deal: Deal, *, handoff_id: int, erp_system: str = "sap",
             "business_partner": customer.match.key}, "ship_to")
         if address.accepted:
             ship_to_party = address.match.key  # a known ship-to; "" for a valid one-time address
-        else:
+        elif "ship_to" not in overridden:
             failures.append(_address_failure(deal, address))
 
     terms_text = deal.payment_terms.text if deal.payment_terms else ""

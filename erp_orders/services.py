@@ -82,12 +82,16 @@ def requeue_handoff(*, handoff_id: int, user=None, note: str = "", keep_deal: bo
 
 def redrive_stuck_handoffs(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
     """Find handoffs a worker owes a step but nobody is working on (lost task, killed worker) and queue them again."""
+    from .models import ErpAvailability
+
     now = timezone.now()
+    down = ErpAvailability.objects.filter(state=ErpAvailability.State.DOWN).values_list("erp_system", flat=True)
     stuck = (
         Handoff.objects.filter(state__in=ACTIVE_STATES, updated_at__lt=now - older_than)
         .exclude(lease_until__gt=now)
         .exclude(next_attempt_at__gt=now)
         .exclude(state=HandoffState.CREATED, writeback_status__in=[WritebackStatus.DONE, WritebackStatus.FAILED])
+        .exclude(wait_reason="erp_down", erp_system__in=list(down))  # buffered on purpose; the drain queues them
     )
     count = 0
     for handoff_id in stuck.values_list("pk", flat=True)[:500]:

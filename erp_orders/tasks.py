@@ -1,6 +1,6 @@
 """Worker tasks of the ERP side: thin, they load ids and call one service."""
 
-from . import approvals, pipeline, services
+from . import approvals, outage, pipeline, services
 
 
 def advance_handoff(handoff_id: int) -> str:
@@ -17,3 +17,15 @@ def release_after_window(handoff_id: int) -> str:
 
 def release_due_approvals() -> int:
     return approvals.release_due_approvals()
+
+
+def probe_erp(erp_system: str) -> str:
+    return outage.probe_erp(erp_system)
+
+
+def probe_erps() -> int:
+    return outage.probe_erps()
+
+
+def check_queue_lag() -> list[str]:
+    return outage.check_queue_lag()

@@ -97,3 +97,47 @@ def _plain(value: Decimal) -> str:
 
 def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')):,}"
+
+
+def check_minimum_order(order: OrderRequest, total: Decimal, *, overridden=frozenset()) -> list[Failure]:
+    """Below the configured minimum order value (MINIMUM_ORDER_VALUE in MINIMUM_ORDER_CURRENCY; 0 = none)."""
+    minimum = Decimal(str(settings.MINIMUM_ORDER_VALUE or "0"))
+    currency = settings.MINIMUM_ORDER_CURRENCY.upper()
+    if minimum <= 0 or "order_value" in overridden or order.currency.upper() != currency or total >= minimum:
+        return []
+    return [Failure(
+        ExceptionType.BELOW_MINIMUM,
+        f"The order value {_money(total)} {order.currency} is below the minimum order value of {_money(minimum)} "
+        f"{currency}. Add to the deal in the CRM, or override with a reason (e.g. a sample order), then re-queue.",
+        field="order_value",
+        detail={"order_value": str(total), "minimum": str(minimum), "currency": currency},
+    )]
+
+
+def check_credit(order: OrderRequest, total: Decimal, *, erp_system: str, overridden=frozenset()) -> list[Failure]:
+    """Open receivables plus this order above the customer's credit limit (the AR summary, `CustomerCredit`)."""
+    from .models import CustomerCredit
+
+    if "credit_limit" in overridden:
+        return []
+    credit = CustomerCredit.objects.filter(erp_system=erp_system, business_partner=order.sold_to).first()
+    if credit is None or credit.credit_limit is None or credit.currency.upper() != order.currency.upper():
+        return []  # no limit on record (or in another currency): nothing to check against
+    exposure = credit.open_amount + total
+    if exposure <= credit.credit_limit:
+        return []
+    over = exposure - credit.credit_limit
+    aging = ", ".join(f"{bucket}: {_money(Decimal(str(amount)))}" for bucket, amount in (credit.aging or {}).items()
+                      if Decimal(str(amount or 0)) != 0) or "no open items by age"
+    return [Failure(
+        ExceptionType.CREDIT_CHECK,
+        f"Credit check failed for {credit.customer_name or order.sold_to} ({order.sold_to}): open receivables "
+        f"{_money(credit.open_amount)} + this order {_money(total)} = {_money(exposure)} {credit.currency}, above the "
+        f"credit limit of {_money(credit.credit_limit)} by {_money(over)}. AR aging: {aging}. Credit management "
+        "decides: raise the limit, collect first, or override with a reason.",
+        field="credit_limit",
+        detail={"open_amount": str(credit.open_amount), "order_value": str(total), "exposure": str(exposure),
+                "credit_limit": str(credit.credit_limit), "over_by": str(over), "currency": credit.currency,
+                "days_outstanding": credit.days_outstanding, "aging": credit.aging, "open_invoices": credit.open_invoices,
+                "strategic_account": credit.strategic_account},
+    )]

@@ -2,7 +2,8 @@
 
 When an exception opens, `escalation_plan` sets its deadline: the team's SLA (customer not in ERP: 4 h; others
 HANDOFF_RULES["escalation"]["sla_hours"]["default"]), or *now* when the seed table escalates at once:
-a pricing mismatch with variance > 10 % or a deal > 100K, an address problem on an international shipment.
+a pricing mismatch with variance > 10 % or a deal > 100K, a credit-check failure on a strategic account, an address
+problem on an international shipment.
 `escalate_overdue` (every minute, django-q2 schedule) escalates what passed its deadline, and every waiting
 product-not-mapped exception once more than 5 wait. Escalating sends an alert to the team's escalation owner
 (ESCALATION_OWNERS) and is an event; an exception escalates once.
@@ -42,6 +43,8 @@ def escalation_plan(*, type: str, handoff, detail: dict, now: dt.datetime) -> tu
             reason = f"price variance {variance:.1%} is above {Decimal(str(rules()['pricing_variance'])):.0%}"
         elif amount is not None and amount > Decimal(str(rules()["pricing_deal_value"])):
             reason = f"deal value {amount:,.2f} is above {Decimal(str(rules()['pricing_deal_value'])):,.0f}"
+    elif type == ExceptionType.CREDIT_CHECK and detail.get("strategic_account"):
+        reason = "strategic account: credit decisions on it go to the credit manager at once"
     elif type == ExceptionType.ADDRESS_VALIDATION:
         country = ((getattr(handoff, "deal", None) or {}).get("ship_to") or {}).get("country", "")
         home = settings.BUSINESS_HOLIDAYS_COUNTRY.upper()

@@ -248,6 +248,8 @@ SELF_HEALING_LOCK_WAIT_SECONDS = float(os.environ.get("SELF_HEALING_LOCK_WAIT_SE
 # Missed webhooks (crm_sync.reconciliation): each CRM is asked for deals won since the last cursor this often.
 RECONCILIATION_MINUTES = int(os.environ.get("RECONCILIATION_MINUTES", "15"))
 RECONCILIATION_OVERLAP_SECONDS = int(os.environ.get("RECONCILIATION_OVERLAP_SECONDS", "300"))
+# Where the first poll of a CRM starts (ISO date-time); empty: the moment it first runs.
+RECONCILIATION_START = os.environ.get("RECONCILIATION_START", "")
 
 # --- External systems -----------------------------------------------------------------------------------------------
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", False)

@@ -98,13 +98,21 @@ SALESFORCE_OPPORTUNITIES = [
 ]
 
 # The AR summary per SAP customer (erp_orders.CustomerCredit): open items and how far past due the oldest is.
-# business partner, open amount, credit limit, days outstanding, aging buckets, open invoices
+# business partner, open amount, credit limit, days outstanding, aging buckets, open invoices, strategic account
 CUSTOMER_CREDIT = [
     ("17100001", "18400.00", "250000.00", 0, {"current": "18400.00", "1-30": "0", "31-60": "0", "61-90": "0", "90+": "0"},
-     [{"number": "90012877", "amount": "18400.00", "due_on": "2026-12-15", "days_overdue": 0}]),
+     [{"number": "90012877", "amount": "18400.00", "due_on": "2026-12-15", "days_overdue": 0}], True),
     ("17100002", "52750.00", "400000.00", 21, {"current": "31500.00", "1-30": "21250.00", "31-60": "0", "61-90": "0", "90+": "0"},
      [{"number": "90012640", "amount": "21250.00", "due_on": "2026-11-03", "days_overdue": 21},
-      {"number": "90012901", "amount": "31500.00", "due_on": "2026-12-20", "days_overdue": 0}]),
+      {"number": "90012901", "amount": "31500.00", "due_on": "2026-12-20", "days_overdue": 0}], False),
     ("17100004", "9450.00", "60000.00", 38, {"current": "0", "1-30": "0", "31-60": "9450.00", "61-90": "0", "90+": "0"},
-     [{"number": "90012311", "amount": "9450.00", "due_on": "2026-10-17", "days_overdue": 38}]),
+     [{"number": "90012311", "amount": "9450.00", "due_on": "2026-10-17", "days_overdue": 38}], False),
+]
+
+# ERP routing rules of the demo (erp_orders.ErpRoute): priority, name, criteria → ERP. Unmatched deals go to SAP.
+ERP_ROUTES = [
+    (10, "DACH ship-tos run on Business Central", {"countries": "DE,AT,CH", "erp_system": "business_central"}),
+    (20, "UK subsidiary runs on NetSuite", {"countries": "GB", "erp_system": "netsuite"}),
+    (30, "EMEA services business unit runs on Odoo", {"business_unit": "EMEA Services", "erp_system": "odoo"}),
+    (40, "Public-sector company runs on Oracle", {"selling_company": "Handoff Public Sector Inc.", "erp_system": "oracle"}),
 ]

@@ -7,17 +7,10 @@ import datetime as dt
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from crosswalk.models import (
-    ContactMapping,
-    CustomerMapping,
-    MaterialGroupLeadTime,
-    PaymentTermsMapping,
-    ProductMapping,
-    TaxCodeMapping,
-)
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import catalogue as c
+from . import erp_world
 
 DEMO_USERS = [
     # username, groups, superuser
@@ -45,33 +38,31 @@ def seed_users() -> list[str]:
     return [u for u, _g, _s in DEMO_USERS]
 
 
-@transaction.atomic
-def seed_crosswalks() -> None:
-    materials = {m[0]: m for m in c.SAP_MATERIALS}
-    for name, code, material, tax_class in c.PRODUCT_CROSSWALK:
-        _mat, description, group, unit, _price = materials[material]
-        ProductMapping.objects.update_or_create(
-            crm_product_code=code,
-            defaults=dict(crm_product_name=name, material=material, material_description=description,
-                          material_group=group, unit=unit, tax_class=tax_class, owner="master data"),
-        )
-    bp_names = {bp["BusinessPartner"]: bp["BusinessPartnerFullName"] for bp in c.SAP_BUSINESS_PARTNERS}
-    for name, bp, vat, duns, country, city in c.CUSTOMER_CROSSWALK:
-        CustomerMapping.objects.update_or_create(
-            crm_account_name=name,
-            defaults=dict(business_partner=bp, business_partner_name=bp_names[bp], vat_id=vat, duns=duns,
-                          country=country, city=city, owner="master data"),
-        )
-    for text, key, days in c.TERMS_CROSSWALK:
-        PaymentTermsMapping.objects.update_or_create(crm_terms=text, defaults=dict(terms_key=key, net_days=days))
-    for country, region, tax_class, code, description in c.TAX_CROSSWALK:
-        TaxCodeMapping.objects.update_or_create(
-            country=country, region=region, material_tax_class=tax_class, defaults=dict(tax_code=code, description=description)
-        )
-    for group, days in c.LEAD_TIMES.items():
-        MaterialGroupLeadTime.objects.update_or_create(material_group=group, defaults=dict(lead_time_days=days))
-    for email, person, bp in c.CONTACT_CROSSWALK:
-        ContactMapping.objects.update_or_create(crm_contact_email=email, defaults=dict(contact_person=person, business_partner=bp))
+def seed_crosswalks(systems=erp_world.ERP_SYSTEMS) -> None:
+    """The crosswalks of every ERP: the same CRM names and codes, each ERP's own identifiers."""
+    for system in systems:
+        erp_world.seed_crosswalks(system)
+
+
+def seed_routes() -> None:
+    """Demo routing: German-speaking ship-tos to Business Central, the UK to NetSuite, the EMEA services business
+    unit to Odoo, the public-sector company to Oracle; everything else to SAP (DEFAULT_ERP_SYSTEM)."""
+    from erp_orders.models import ErpRoute
+
+    for priority, name, fields in c.ERP_ROUTES:
+        ErpRoute.objects.update_or_create(name=name, defaults={"priority": priority, **fields})
+
+
+def seed_erps(systems=erp_world.ERP_SYSTEMS) -> list[str]:
+    """Load the demo master data into each ERP sandbox whose connector exists (a missing one is skipped)."""
+    loaded = []
+    for system in systems:
+        try:
+            erp_world.seed_erp(system)
+        except ModuleNotFoundError:
+            continue
+        loaded.append(system)
+    return loaded
 
 
 def seed_credit() -> None:
@@ -79,29 +70,16 @@ def seed_credit() -> None:
     from erp_orders.models import CustomerCredit
 
     bp_names = {bp["BusinessPartner"]: bp["BusinessPartnerFullName"] for bp in c.SAP_BUSINESS_PARTNERS}
-    for bp, open_amount, limit, days, aging, invoices in c.CUSTOMER_CREDIT:
-        CustomerCredit.objects.update_or_create(erp_system="sap", business_partner=bp, defaults=dict(
-            customer_name=bp_names[bp], currency="USD", open_amount=open_amount, credit_limit=limit, days_outstanding=days,
-            aging=aging, open_invoices=invoices,
-        ))
+    for system in erp_world.ERP_SYSTEMS:
+        for bp, open_amount, limit, days, aging, invoices, strategic in c.CUSTOMER_CREDIT:
+            CustomerCredit.objects.update_or_create(
+                erp_system=system, business_partner=erp_world.customer_id(system, bp), defaults=dict(
+                    customer_name=bp_names[bp], currency="USD", open_amount=open_amount, credit_limit=limit,
+                    days_outstanding=days, aging=aging, open_invoices=invoices, strategic_account=strategic))
 
 
 def seed_sap() -> None:
-    from erp_orders.connectors.sap.sandbox import seed_master_data
-
-    seed_master_data(
-        {
-            "business_partners": c.SAP_BUSINESS_PARTNERS,
-            "materials": [
-                {"Product": m, "ProductDescription": d, "MaterialGroup": g, "BaseUnit": u} for m, d, g, u, _p in c.SAP_MATERIALS
-            ],
-            "prices": [
-                *[{"Material": m, "ConditionRateValue": p, "ConditionCurrency": "USD"} for m, _d, _g, _u, p in c.SAP_MATERIALS],
-                *[{"Material": m, "Customer": bp, "ConditionRateValue": p, "ConditionCurrency": "USD"} for m, bp, p in c.SAP_CUSTOMER_PRICES],
-            ],
-            "payment_terms": c.SAP_PAYMENT_TERMS,
-        }
-    )
+    erp_world.seed_erp("sap")
 
 
 def seed_salesforce(*, close_date: dt.date | None = None) -> int:

@@ -98,7 +98,14 @@ def test_lost_sap_response_still_yields_exactly_one_order(world, worker):
     assert Event.objects.filter(handoff_id=handoff.pk, outcome="retry_scheduled").exists()
 
 
-def test_sap_down_is_retried_on_the_schedule_and_completes_when_sap_is_back(world, worker):
+@pytest.fixture
+def one_handoff_failing(settings):
+    """One handoff's retries, not an outage of SAP as a whole: the outage breaker (tests/flows/test_erp_outage.py)
+    would otherwise take over after ERP_OUTAGE_THRESHOLD failures in a row and buffer the handoff instead."""
+    settings.ERP_OUTAGE_THRESHOLD = 1000
+
+
+def test_sap_down_is_retried_on_the_schedule_and_completes_when_sap_is_back(world, one_handoff_failing, worker):
     set_fault("sap", "down")
     opp = create_opportunity(world, "Acme Corp", GOOD_LINES)
     mark_won(world, opp)
@@ -115,7 +122,7 @@ def test_sap_down_is_retried_on_the_schedule_and_completes_when_sap_is_back(worl
     assert len(sap_orders(reference=f"SF-{opp}")) == 1
 
 
-def test_sap_down_through_every_retry_dead_letters_with_an_alert(world, worker, settings):
+def test_sap_down_through_every_retry_dead_letters_with_an_alert(world, one_handoff_failing, worker, settings):
     set_fault("sap", "down")
     opp = create_opportunity(world, "Acme Corp", GOOD_LINES)
     mark_won(world, opp)
@@ -217,7 +224,7 @@ def test_exception_fixed_in_the_crosswalk_and_requeued_completes(world, worker, 
     assert Event.objects.filter(handoff_id=handoff.pk, event_type="requeued", message__contains="opsperson").exists()
 
 
-def test_dead_letter_requeued_after_the_outage_creates_the_order_once(world, worker):
+def test_dead_letter_requeued_after_the_outage_creates_the_order_once(world, one_handoff_failing, worker):
     from erp_orders.services import requeue_handoff
 
     set_fault("sap", "down")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from crm_sync.connectors.salesforce.client import SalesforceClient
 from erp_orders.models import Handoff
@@ -37,10 +38,12 @@ def world(sandbox_urls):
     wait_for_deliveries(timeout=30)
 
 
-def create_opportunity(client, account: str, lines, *, terms: str = "Net 30", name: str = "") -> str:
+def create_opportunity(client, account: str, lines, *, terms: str = "Net 30", name: str = "", close_date=None,
+                       business_unit: str = "") -> str:
     opp = client.create("Opportunity", {
         "Name": name or f"{account} — test deal", "AccountId": client.accounts[account], "StageName": "Negotiation/Review",
-        "CloseDate": "2026-11-24", "Payment_Terms__c": terms, "CurrencyIsoCode": "USD",
+        "CloseDate": (close_date or timezone.localdate()).isoformat(), "Payment_Terms__c": terms, "CurrencyIsoCode": "USD",
+        **({"Business_Unit__c": business_unit} if business_unit else {}),
     })
     for product, quantity, price, discount in lines:
         client.create("OpportunityLineItem", {

@@ -6,7 +6,11 @@ Implements `crm_sync.connectors.base.CRMAdapter`. HTTP goes through `client.Sale
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+
+from crm_sync.connectors.base import WonDeal
 
 from handoff_project.integration.canonical import Deal
 from handoff_project.integration.errors import NotFoundError, PermanentError
@@ -14,7 +18,7 @@ from handoff_project.integration.events import event_context
 
 from .client import SalesforceClient
 from .ids import is_record_id
-from .mappers import deal_from_salesforce
+from .mappers import deal_from_salesforce, parse_datetime
 
 OPPORTUNITY_FIELDS = [
     "Id", "Name", "AccountId", "StageName", "IsWon", "CloseDate", "Amount", "CurrencyIsoCode",
@@ -89,6 +93,16 @@ class SalesforceAdapter:
                 {ORDER_NUMBER_FIELD: order_number, SYNC_STATUS_FIELD: "Created", SYNC_ERROR_FIELD: None},
             )
 
+    def list_won_deals(self, *, since, limit: int = 200) -> list[WonDeal]:
+        """Won opportunities changed after `since`, oldest change first (SOQL on IsWon and LastModifiedDate)."""
+        where = "IsWon = true"
+        if since is not None:
+            where += f" AND LastModifiedDate > {soql_datetime(since)}"
+        with self._client_factory() as sf:
+            rows = sf.query(f"SELECT Id, Name, LastModifiedDate FROM Opportunity WHERE {where} "
+                            f"ORDER BY LastModifiedDate ASC LIMIT {int(limit)}")
+        return [WonDeal(r["Id"], r.get("Name") or "", parse_datetime(r.get("LastModifiedDate"))) for r in rows]
+
     def flag_deal(self, crm_id: str, message: str) -> None:
         """Set ERP_Sync_Status__c = Failed with the reason; raises the kernel's errors like every other call."""
         crm_id = _checked_id(crm_id)
@@ -103,6 +117,12 @@ class SalesforceAdapter:
 def _routing_fields() -> list[str]:
     """The org's custom fields that carry business unit and selling company (settings; empty: not read)."""
     return [f for f in (settings.SALESFORCE_BUSINESS_UNIT_FIELD, settings.SALESFORCE_SELLING_COMPANY_FIELD) if f]
+
+
+def soql_datetime(moment) -> str:
+    """A SOQL dateTime literal (unquoted, UTC): 2026-12-02T16:00:00.000Z."""
+    utc = moment.astimezone(dt.timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def soql_quote(value: str) -> str:

@@ -25,8 +25,9 @@ class CrmDriver(Protocol):
         """Load the catalogue's accounts, products and contacts into the CRM sandbox (idempotent)."""
 
     def create_deal(self, account: str, lines: list[Line], *, terms: str = "Net 30", name: str = "",
-                    business_unit: str = "") -> str:
-        """An open deal for `account` (a catalogue account name) with `lines`; returns the CRM's deal id."""
+                    business_unit: str = "", close_date=None) -> str:
+        """An open deal for `account` (a catalogue account name) with `lines`, closing on `close_date` (default
+        today); returns the CRM's deal id."""
 
     def mark_won(self, crm_id: str) -> None:
         """Move the deal to won through the sandbox's API, so the sandbox sends its webhook."""

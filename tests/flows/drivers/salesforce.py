@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from crm_sync.connectors.salesforce.client import SalesforceClient
 from erp_orders.resolution import erp_reference
 from handoff_project.demo import catalogue
@@ -28,10 +30,11 @@ class SalesforceDriver:
                                                                 "LastName": last, "Email": email})
                              for account, first, last, email in catalogue.SALESFORCE_CONTACTS}
 
-    def create_deal(self, account, lines, *, terms="Net 30", name="", business_unit=""):
+    def create_deal(self, account, lines, *, terms="Net 30", name="", business_unit="", close_date=None):
         with self._client() as client:
             fields = {"Name": name or f"{account} — test deal", "AccountId": self.accounts[account],
-                      "StageName": "Negotiation/Review", "CloseDate": "2026-11-24", "Payment_Terms__c": terms,
+                      "StageName": "Negotiation/Review", "CloseDate": (close_date or timezone.localdate()).isoformat(),
+                      "Payment_Terms__c": terms,
                       "CurrencyIsoCode": "USD"}
             if business_unit:
                 fields["Business_Unit__c"] = business_unit

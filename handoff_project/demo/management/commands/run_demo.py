@@ -10,8 +10,11 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 from django.core.management.base import BaseCommand
+
+from handoff_project.sandbox.wiring import sandbox_environment
 
 
 class Command(BaseCommand):
@@ -22,29 +25,46 @@ class Command(BaseCommand):
 
     def handle(self, *args, addr, **options):
         base = f"http://{addr}"
+        credentials = {  # generated for this run, handed to both processes; never stored
+            "SALESFORCE_ORGANIZATION_ID": "00D000000000DEMOAA",
+            "SALESFORCE_CLIENT_ID": "demo-" + secrets.token_hex(8),
+            "SALESFORCE_CLIENT_SECRET": secrets.token_urlsafe(24),
+            "HUBSPOT_ACCESS_TOKEN": "pat-demo-" + secrets.token_hex(16),
+            "HUBSPOT_CLIENT_SECRET": secrets.token_urlsafe(24),
+            "HUBSPOT_APP_ID": "1000001",
+            "PIPEDRIVE_API_TOKEN": secrets.token_hex(20),
+            "PIPEDRIVE_WEBHOOK_USER": "handoff",
+            "PIPEDRIVE_WEBHOOK_PASSWORD": secrets.token_urlsafe(18),
+            "SAP_USER": "DEMO_USER",
+            "SAP_PASSWORD": secrets.token_urlsafe(18),
+            "NETSUITE_ACCOUNT_ID": "1000001_SB1",
+            "NETSUITE_CONSUMER_KEY": secrets.token_hex(32),
+            "NETSUITE_CONSUMER_SECRET": secrets.token_hex(32),
+            "NETSUITE_TOKEN_ID": secrets.token_hex(32),
+            "NETSUITE_TOKEN_SECRET": secrets.token_hex(32),
+            "BUSINESS_CENTRAL_TENANT_ID": str(uuid.uuid4()),
+            "BUSINESS_CENTRAL_COMPANY_ID": str(uuid.uuid4()),
+            "BUSINESS_CENTRAL_CLIENT_ID": str(uuid.uuid4()),
+            "BUSINESS_CENTRAL_CLIENT_SECRET": secrets.token_urlsafe(30),
+            "ORACLE_USER": "handoff.integration",
+            "ORACLE_PASSWORD": secrets.token_urlsafe(18),
+            "ODOO_DATABASE": "handoff-demo",
+            "ODOO_USER": "integration@handoff.example",
+            "ODOO_API_KEY": secrets.token_hex(20),
+            "SLACK_TOKEN": secrets.token_hex(12),
+        }
         env = {
             **os.environ,
-            "SANDBOX_ENABLED": "1",
+            **sandbox_environment(base, {**credentials, **{k: os.environ[k] for k in credentials if k in os.environ}},
+                                  alerts=True),
             "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1"),
-            "PUBLIC_BASE_URL": base,
-            "SALESFORCE_ENABLED": "1",
-            "SAP_ENABLED": "1",
-            "SALESFORCE_BASE_URL": f"{base}/sandbox/salesforce",
-            "SALESFORCE_OUTBOUND_URL": f"{base}/webhooks/salesforce/",
-            "SAP_BASE_URL": f"{base}/sandbox/sap",
-            "SALESFORCE_ORGANIZATION_ID": os.environ.get("SALESFORCE_ORGANIZATION_ID", "00D000000000DEMOAA"),
-            "SALESFORCE_CLIENT_ID": os.environ.get("SALESFORCE_CLIENT_ID", "demo-" + secrets.token_hex(8)),
-            "SALESFORCE_CLIENT_SECRET": os.environ.get("SALESFORCE_CLIENT_SECRET", secrets.token_urlsafe(24)),
-            "SAP_USER": os.environ.get("SAP_USER", "DEMO_USER"),
-            "SAP_PASSWORD": os.environ.get("SAP_PASSWORD", secrets.token_urlsafe(18)),
-            "Q_WORKERS": os.environ.get("Q_WORKERS", "2"),
-            # alerts arrive in the Slack and PagerDuty sandboxes; a short intervention window for medium-risk deals
-            "SLACK_WEBHOOK_URL": os.environ.get("SLACK_WEBHOOK_URL", f"{base}/sandbox/slack/services/T0DEMO/B0DEMO/{secrets.token_hex(12)}"),
-            "PAGERDUTY_EVENTS_URL": os.environ.get("PAGERDUTY_EVENTS_URL", f"{base}/sandbox/pagerduty/v2/enqueue"),
             "PAGERDUTY_ROUTING_KEY": os.environ.get("PAGERDUTY_ROUTING_KEY", secrets.token_hex(16)),
+            "Q_WORKERS": os.environ.get("Q_WORKERS", "2"),
+            # a short intervention window for medium-risk deals; the dead-letter queue in minutes, not hours
             "HANDOFF_INTERVENTION_WINDOW_SECONDS": os.environ.get("HANDOFF_INTERVENTION_WINDOW_SECONDS", "120"),
-            # a demo reaches the dead-letter queue in minutes, not after the production 5 h schedule
             "HANDOFF_RETRY_DELAYS": os.environ.get("HANDOFF_RETRY_DELAYS", "5,10,20,30,60"),
+            "MINIMUM_ORDER_VALUE": os.environ.get("MINIMUM_ORDER_VALUE", "500"),
+            "ERP_QUEUE_LAG_ALERT_SECONDS": os.environ.get("ERP_QUEUE_LAG_ALERT_SECONDS", "120"),
         }
         manage = [sys.executable, "manage.py"]
         server = subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env)
@@ -52,8 +72,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"""
 Handoff demo is running.
   Ops UI:                {base}/ops/        (log in as ops / demo-ops)
-  Salesforce sandbox:    {base}/sandbox/salesforce/   (mark an opportunity won)
-  SAP sandbox state:     {base}/sandbox/sap/_state
+  CRM sandboxes:         {base}/sandbox/salesforce/   {base}/sandbox/hubspot/   {base}/sandbox/pipedrive/
+                         (mark a deal won)
+  ERP sandbox state:     {base}/sandbox/sap/_state   (also netsuite, business_central, oracle, odoo)
   Alerts arriving:       {base}/sandbox/slack/   {base}/sandbox/pagerduty/
   Approvals:             {base}/ops/approvals/  (approver / demo-approver; medium-risk window {env["HANDOFF_INTERVENTION_WINDOW_SECONDS"]} s)
   Admin (crosswalks):    {base}/admin/      (masterdata / demo-masterdata, admin / demo-admin)
