@@ -117,35 +117,18 @@ def test_a_rejected_order_keeps_odoos_class_and_message_and_says_what_to_fix():
 
 
 @respx.mock
-def test_a_missing_customer_is_not_found_with_the_customer_reason():
-    respx.post(ENDPOINT).mock(side_effect=signed_in_then(sample("error_missing_partner")))
-    with pytest.raises(NotFoundError) as caught:
+@pytest.mark.parametrize("answer, kind, reason, said", [
+    (sample("error_missing_partner"), NotFoundError, Reason.UNKNOWN_CUSTOMER, "Customers entry"),
+    (error("odoo.exceptions.ValidationError", "The operation cannot be completed: client_order_ref must be unique"),
+     DuplicateError, Reason.DUPLICATE_REFERENCE, "look it up"),
+    (sample("error_serialization_failure"), LockedRecordError, Reason.RECORD_LOCKED, "will retry"),
+    (sample("error_access_denied"), AuthenticationError, "", "ODOO_DATABASE, ODOO_USER and ODOO_API_KEY"),
+])
+def test_odoo_errors_on_create_become_the_kernel_error_with_its_reason_and_what_to_do(answer, kind, reason, said):
+    respx.post(ENDPOINT).mock(side_effect=signed_in_then(answer))
+    with pytest.raises(kind) as caught:
         create()
-    assert caught.value.reason == Reason.UNKNOWN_CUSTOMER and "Customers entry" in str(caught.value)
-
-
-@respx.mock
-def test_a_duplicate_reference_constraint_is_a_duplicate_error():
-    respx.post(ENDPOINT).mock(side_effect=signed_in_then(error(
-        "odoo.exceptions.ValidationError", "The operation cannot be completed: client_order_ref must be unique")))
-    with pytest.raises(DuplicateError) as caught:
-        create()
-    assert caught.value.reason == Reason.DUPLICATE_REFERENCE
-
-
-@respx.mock
-def test_a_serialization_failure_is_a_transient_lock():
-    respx.post(ENDPOINT).mock(side_effect=signed_in_then(sample("error_serialization_failure")))
-    with pytest.raises(LockedRecordError) as caught:
-        create()
-    assert caught.value.reason == Reason.RECORD_LOCKED and "will retry" in str(caught.value)
-
-
-@respx.mock
-def test_a_refused_api_key_says_which_settings_to_check():
-    respx.post(ENDPOINT).mock(side_effect=signed_in_then(sample("error_access_denied")))
-    with pytest.raises(AuthenticationError, match="ODOO_DATABASE, ODOO_USER and ODOO_API_KEY"):
-        create()
+    assert type(caught.value) is kind and caught.value.reason == reason and said in str(caught.value)
 
 
 @respx.mock

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from erp_orders.connectors.odoo import sandbox_orm as orm
 from erp_orders.connectors.odoo.adapter import OdooAdapter
 from erp_orders.connectors.odoo.client import OdooClient
 from erp_orders.connectors.odoo.sandbox import seed_master_data
@@ -19,6 +20,7 @@ from handoff_project.integration.errors import (
     AuthenticationError,
     LockedRecordError,
     NotFoundError,
+    PermanentError,
     Reason,
     RemoteValidationError,
     TransientError,
@@ -122,6 +124,17 @@ def test_locked_records_raise_a_transient_lock_error_and_create_nothing(odoo):
     assert caught.value.reason == Reason.RECORD_LOCKED and caught.value.vendor_code == "SerializationFailure"
     assert orders_with("SF-006000000000004AAA") == []
     assert OdooAdapter().find_order_by_reference("SF-006000000000004AAA") is None  # reads pass while locked
+
+
+def test_an_order_in_another_currency_than_the_customers_pricelist_gets_a_pricelist_in_its_currency(odoo):
+    euro = order("SF-006000000000010AAA", currency="EUR",
+                 lines=(line(unit_price=Money("42000.00", "EUR")),))
+    with pytest.raises(PermanentError, match="no pricelist in EUR"):
+        OdooAdapter().create_order(euro)
+    orm.put("product.pricelist", {"id": 7, "name": "Euro", "currency_id": 1, "active": True})
+    assert OdooAdapter().create_order(euro).total == Money("45045.00", "EUR")  # 42000.00 + 7.25 %
+    [saved] = orders_with("SF-006000000000010AAA")
+    assert (saved["pricelist_id"], saved["currency_id"]) == (7, 1)
 
 
 # ---- healable and other refusals ---------------------------------------------------------------------------------------

@@ -104,9 +104,7 @@ class OdooAdapter:
     def _pricelist_for(self, client: OdooClient, order: OrderRequest) -> int | None:
         """None when the customer's own pricelist is in the order's currency (Odoo picks it itself), else the id of a
         pricelist in that currency."""
-        partner = _first(client.execute_kw("res.partner", "read", [[mappers.record_id(order.sold_to, "customer")]],
-                                           {"fields": ["property_product_pricelist"]}, action="read the customer"))
-        own = (partner or {}).get("property_product_pricelist")
+        own = self._customer_pricelist(client, order.sold_to)
         if own and self._pricelist_currency(client, mappers.many2one_id(own)) == order.currency:
             return None
         found = _records(client.execute_kw("product.pricelist", "search_read", [[["currency_id.name", "=", order.currency]]],
@@ -135,25 +133,29 @@ class OdooAdapter:
             product = self._product(client, material)
             if product is None:
                 return None
-            partner = _first(client.execute_kw("res.partner", "read", [[mappers.record_id(customer, "customer")]],
-                                               {"fields": ["property_product_pricelist"]}, action="read the customer"))
-            pricelist = mappers.many2one_id((partner or {}).get("property_product_pricelist"))
-            if pricelist is not None:
-                now = mappers.odoo_datetime(timezone.now())
-                domain = [
-                    ["pricelist_id", "=", pricelist],
-                    ["min_quantity", "<=", mappers.wire_float(quantity)],
-                    "|", ["product_id", "=", product["id"]],
-                    "&", ["product_id", "=", False], ["product_tmpl_id", "=", mappers.many2one_id(product.get("product_tmpl_id"))],
-                    "|", ["date_start", "=", False], ["date_start", "<=", now],
-                    "|", ["date_end", "=", False], ["date_end", ">=", now],
-                ]
-                items = _records(client.execute_kw("product.pricelist.item", "search_read", [domain],
-                                                   {"fields": PRICELIST_ITEM_FIELDS}, action="read the customer's prices"))
-                price = mappers.price_from_pricelist_items(items, product=product, quantity=quantity)
-                if price is not None:
-                    return price
-        return mappers.list_price(product)
+            pricelist = mappers.many2one_id(self._customer_pricelist(client, customer))
+            price = self._pricelist_price(client, pricelist, product, quantity) if pricelist is not None else None
+        return price or mappers.list_price(product)
+
+    def _pricelist_price(self, client: OdooClient, pricelist: int, product: dict, quantity: Decimal) -> Money | None:
+        now = mappers.odoo_datetime(timezone.now())
+        template = mappers.many2one_id(product.get("product_tmpl_id"))
+        domain = [
+            ["pricelist_id", "=", pricelist],
+            ["min_quantity", "<=", mappers.wire_float(quantity)],
+            "|", ["product_id", "=", product["id"]], "&", ["product_id", "=", False], ["product_tmpl_id", "=", template],
+            "|", ["date_start", "=", False], ["date_start", "<=", now],
+            "|", ["date_end", "=", False], ["date_end", ">=", now],
+        ]
+        items = _records(client.execute_kw("product.pricelist.item", "search_read", [domain],
+                                           {"fields": PRICELIST_ITEM_FIELDS}, action="read the customer's prices"))
+        return mappers.price_from_pricelist_items(items, product=product, quantity=quantity)
+
+    def _customer_pricelist(self, client: OdooClient, customer: str):
+        """res.partner.property_product_pricelist: `[id, name]`, or false (also for a customer Odoo does not have)."""
+        partner = _first(client.execute_kw("res.partner", "read", [[mappers.record_id(customer, "customer")]],
+                                           {"fields": ["property_product_pricelist"]}, action="read the customer"))
+        return (partner or {}).get("property_product_pricelist") or False
 
     def get_unit_cost(self, *, material: str, currency: str) -> Money | None:
         with self._client_factory() as client:

@@ -98,8 +98,10 @@ _HINTS = {
 }
 _WORD_HINTS = (
     (re.compile(r"account\.tax|tax", re.I), "Fix the Crosswalk › Tax codes entry for Odoo, then re-queue."),
-    (re.compile(r"uom\.uom|unit of measure", re.I), "Fix the unit in the Crosswalk › Products entry for Odoo, then re-queue."),
-    (re.compile(r"pricelist|currency", re.I), "Check the deal's currency and that Odoo has a pricelist in it, then re-queue."),
+    (re.compile(r"uom\.uom|unit of measure", re.I),
+     "Fix the unit in the Crosswalk › Products entry for Odoo, then re-queue."),
+    (re.compile(r"pricelist|currency", re.I),
+     "Check the deal's currency and that Odoo has a pricelist in it, then re-queue."),
 )
 
 

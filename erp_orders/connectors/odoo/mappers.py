@@ -143,7 +143,8 @@ def line_command(line: OrderLine, reference: str = "") -> list:
     if line.unit:
         values[LINE_UNIT_FIELD] = record_id(line.unit, f"unit of line {line.line_number} (uom.uom)", reference)
     if line.tax_code:
-        values[LINE_TAXES_FIELD] = [[REPLACE_COMMAND, 0, [record_id(line.tax_code, f"tax of line {line.line_number} (account.tax)", reference)]]]
+        tax = record_id(line.tax_code, f"tax of line {line.line_number} (account.tax)", reference)
+        values[LINE_TAXES_FIELD] = [[REPLACE_COMMAND, 0, [tax]]]
     if line.description:
         values["name"] = line.description
     return [CREATE_COMMAND, 0, values]

@@ -12,13 +12,13 @@ So `ODOO_BASE_URL=<host>/sandbox/odoo` runs the same client code as a real Odoo 
                            serialization failure ("could not serialize access due to concurrent update")
   /sandbox/odoo/_state     GET {"sales_orders", "customers", "items", "pricelists", "pricelist_items",
                                 "payment_terms", "taxes", "units"}
-  /sandbox/odoo/_seed      POST the ERP-neutral master data (handoff_project.demo.erp_world.master_data), see below
 
 Like Odoo: every answer is HTTP 200, failures as {"error": {"code": 200, "message": "Odoo Server Error", "data":
 {"name", "message", "arguments", "context", "debug"}}}; one execute_kw is one transaction (nothing of a failed
 create is kept); the order rules are in sandbox_orders.py. Credentials: settings.ODOO_DATABASE / ODOO_USER /
-ODOO_API_KEY; the user's uid is 2. Fault modes apply to the modifying methods (create, action_confirm, …) where the
-mode is about writes (lose_response, locked), and to every call otherwise.
+ODOO_API_KEY; the user's uid is 2. Master data comes in through `seed_master_data` (erp_world.seed_erp("odoo")).
+Fault modes about writes (lose_response, locked) hit the modifying methods (create, action_confirm, …); the others
+hit every call.
 """
 
 from __future__ import annotations
@@ -197,6 +197,8 @@ def seed_master_data(data: dict) -> dict:
         if data.get("reset"):
             SandboxRecord.objects.filter(system=SYSTEM).exclude(collection=orders.COUNTERS).delete()
         items = data.get("items") or []
+        for code in CURRENCY_IDS:  # Odoo ships every ISO currency; the emulator holds these and what the seed names
+            _currency(code)
         company = _currency(next((i.get("currency") for i in items if i.get("currency")), "USD"))
         store.put(SYSTEM, COMPANY, "1", {"currency_id": company})
         orm.put("product.pricelist", {"id": PUBLIC_PRICELIST, "name": "Public Pricelist", "currency_id": company,
@@ -312,20 +314,8 @@ def state(request):
     })
 
 
-@csrf_exempt
-def seed(request):
-    if request.method != "POST":
-        return JsonResponse({"error": "POST the master data as JSON"}, status=405)
-    try:
-        counts = seed_master_data(json.loads(request.body or b"{}"))
-    except (ValueError, TypeError, AttributeError) as exc:
-        return JsonResponse({"error": f"bad seed request: {exc}"}, status=400)
-    return JsonResponse({"loaded": counts})
-
-
 urlpatterns = [
     path("_control", control, name="odoo-sandbox-control"),
     path("_state", state, name="odoo-sandbox-state"),
-    path("_seed", seed, name="odoo-sandbox-seed"),
     path("jsonrpc", jsonrpc, name="odoo-sandbox-jsonrpc"),
 ]

@@ -193,7 +193,8 @@ def _tax_ids(commands) -> list:
         elif isinstance(command, list) and command[:1] == [4] and len(command) >= 2:
             ids.append(command[1])
         else:
-            raise orm.OdooException("builtins.ValueError", f"The emulator links taxes with [6, 0, ids] or [4, id], got {command!r}")
+            raise orm.OdooException("builtins.ValueError",
+                                    f"The emulator links taxes with [6, 0, ids] or [4, id], got {command!r}")
     return ids
 
 

@@ -178,8 +178,8 @@ def _term(model: str, record: dict, term) -> bool:
     path, operator, wanted = term
     value = _resolve(model, record, path)
     empty = _is_empty(value)
-    if isinstance(wanted, float) or (isinstance(value, Decimal) and isinstance(wanted, int) and not isinstance(wanted, bool)):
-        wanted = Decimal(str(wanted))
+    if isinstance(wanted, float) or (isinstance(value, Decimal) and type(wanted) is int):
+        wanted = Decimal(str(wanted))  # numbers compare as Decimal, as the emulator stores them
     if isinstance(value, list):  # x2many: the term holds when one of the ids satisfies it
         return any(_term_value(v, operator, wanted, False) for v in value) if not empty else wanted is False
     return _term_value(value, operator, wanted, empty)
