@@ -192,6 +192,20 @@ def test_the_api_key_travels_in_the_body_but_never_into_the_event_log(settings):
     assert len(logged) == 2 and all(settings.ODOO_API_KEY not in body and "[REDACTED]" in body for body in logged)
 
 
+@respx.mock
+def test_sign_in_is_the_documented_authenticate_call_and_its_key_is_what_redaction_hides(settings):
+    from handoff_project.integration.redaction import REDACTED, redact_body
+
+    documented = sample("jsonrpc_authenticate_request")
+    route = respx.post(ENDPOINT).mock(return_value=httpx.Response(200, json=sample("jsonrpc_authenticate_response")))
+    assert OdooClient().uid() == 2
+    sent = json.loads(route.calls[0].request.content)
+    assert sent["params"]["service"] == documented["params"]["service"] == "common"
+    assert sent["params"]["method"] == documented["params"]["method"] == "authenticate"
+    assert sent["params"]["args"] == [settings.ODOO_DATABASE, settings.ODOO_USER, settings.ODOO_API_KEY, {}]
+    assert json.loads(redact_body(json.dumps(documented)))["params"]["args"][2] == REDACTED
+
+
 # ---- the adapter when confirmation fails after the create --------------------------------------------------------------
 
 

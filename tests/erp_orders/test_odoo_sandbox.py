@@ -18,6 +18,7 @@ from handoff_project.demo import erp_world
 from handoff_project.integration.canonical import Address, Money, OrderLine, OrderRequest
 from handoff_project.integration.errors import (
     AuthenticationError,
+    ConfigurationError,
     LockedRecordError,
     NotFoundError,
     PermanentError,
@@ -200,8 +201,6 @@ def test_wrong_credentials_are_refused_at_sign_in_and_on_every_call(odoo, settin
 
 
 def test_an_unknown_database_is_a_configuration_error_not_a_retry(odoo):
-    from handoff_project.integration.errors import ConfigurationError
-
     with pytest.raises(ConfigurationError, match="ODOO_DATABASE"):
         OdooClient(database="nope").uid()
 
