@@ -1,4 +1,5 @@
-"""Secrets never reach the event log or the raw store: redact headers, JSON keys, form fields and SOAP elements."""
+"""Secrets never reach the event log or the raw store: redact headers, JSON keys, form fields, SOAP elements and the
+password positions of JSON-RPC calls (Odoo's /jsonrpc carries the password or API key as a positional argument)."""
 
 from __future__ import annotations
 
@@ -46,9 +47,43 @@ def redact_headers(headers) -> dict:
     return {k: (REDACTED if k.lower() in SECRET_HEADERS or is_secret_key(k) else v) for k, v in dict(headers).items()}
 
 
+# Odoo's JSON-RPC services take the secret by position, not by key (odoo/service/common.py, model.py, db.py):
+# {"jsonrpc": "2.0", "method": "call", "params": {"service": "object", "method": "execute_kw",
+#  "args": [db, uid, "<password or API key>", model, method, ...]}}. (service, method) → positions of secrets in args;
+# "*" stands for every method of the service.
+JSONRPC_SECRET_ARGS = {
+    ("common", "login"): (2,),
+    ("common", "authenticate"): (2,),
+    ("object", "execute"): (2,),
+    ("object", "execute_kw"): (2,),
+    ("db", "create_database"): (0, 4),  # master password, then the new admin's password
+    ("db", "change_admin_password"): (0, 1),
+    ("db", "*"): (0,),  # drop, dump, restore, rename, duplicate_database, migrate_databases: the master password
+}
+
+
+def _jsonrpc_secret_positions(value: dict) -> tuple[int, ...]:
+    params = value.get("params")
+    if "jsonrpc" not in value or not isinstance(params, dict) or not isinstance(params.get("args"), list):
+        return ()
+    service, method = params.get("service"), params.get("method")
+    return JSONRPC_SECRET_ARGS.get((service, method)) or JSONRPC_SECRET_ARGS.get((service, "*"), ())
+
+
+def _redact_jsonrpc_args(value: dict) -> dict:
+    """A JSON-RPC call with the secret arguments replaced; any other dict unchanged."""
+    positions = _jsonrpc_secret_positions(value)
+    if not positions:
+        return value
+    args = [REDACTED if index in positions and arg not in (None, "") else arg
+            for index, arg in enumerate(value["params"]["args"])]
+    return {**value, "params": {**value["params"], "args": args}}
+
+
 def redact_data(value):
-    """Redact secret-looking keys anywhere in a JSON-like structure."""
+    """Redact secret-looking keys anywhere in a JSON-like structure (and the secret arguments of JSON-RPC calls)."""
     if isinstance(value, dict):
+        value = _redact_jsonrpc_args(value)
         return {k: (REDACTED if is_secret_key(str(k)) else redact_data(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact_data(v) for v in value]
