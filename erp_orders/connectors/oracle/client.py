@@ -75,15 +75,15 @@ ERROR_CODES: dict[str, tuple[type, str]] = {
     "FOM-1072070": (RemoteValidationError, ""),  # no price
 }
 # Oracle's own wording, for answers whose code we do not know (the real system's texts).
+_INVALID = r"(isn't|aren't|is not|are not|not) valid|(doesn't|don't|does not) exist|invalid|not found"
 _TEXT_REASONS = (
     (re.compile(r"another user (holds the lock|has changed the row)|record is locked|row is locked|resource busy", re.I),
      Reason.RECORD_LOCKED),
     (re.compile(r"(requested|ship|arrival) date .*(past|earlier than|before the current)", re.I), Reason.DATE_IN_PAST),
     (re.compile(r"fraction|decimal (places|precision)|whole number|must be an integer", re.I), Reason.UNIT_NO_DECIMALS),
-    (re.compile(r"payment terms?\b.*(isn't valid|not valid|doesn't exist|invalid)", re.I), Reason.INVALID_PAYMENT_TERMS),
-    (re.compile(r"(buying|ship-to|bill-to) party|party number|customer .*(isn't valid|doesn't exist)", re.I),
-     Reason.UNKNOWN_CUSTOMER),
-    (re.compile(r"\bitem\b.*(isn't valid|doesn't exist|not found)|product number", re.I), Reason.UNKNOWN_ITEM),
+    (re.compile(rf"payment terms?\b.*({_INVALID})", re.I), Reason.INVALID_PAYMENT_TERMS),
+    (re.compile(rf"(buying|ship-to|bill-to) party|party number|customer .*({_INVALID})", re.I), Reason.UNKNOWN_CUSTOMER),
+    (re.compile(rf"\bitem\b.*({_INVALID})|product number", re.I), Reason.UNKNOWN_ITEM),
     (re.compile(r"source (order|transaction) .*already exists|duplicate", re.I), Reason.DUPLICATE_REFERENCE),
 )
 _HINTS = {
