@@ -21,10 +21,7 @@ settings.ORACLE_USER / ORACLE_PASSWORD; when ORACLE_USER is empty any Basic cred
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import hmac
 import json
 from decimal import Decimal
 
@@ -35,6 +32,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from handoff_project.sandbox import faults, store
+from handoff_project.sandbox.basic_auth import basic_user
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import sandbox_orders as orders
@@ -114,17 +112,7 @@ def _key(record, field: str, max_length: int) -> str:
 
 
 def _user(request) -> str | None:
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, _, password = base64.b64decode(encoded).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    if not settings.ORACLE_USER:
-        return user or None
-    ok = hmac.compare_digest(user.lower(), settings.ORACLE_USER.lower())
-    return user if ok and hmac.compare_digest(password, settings.ORACLE_PASSWORD) else None
+    return basic_user(request, user=settings.ORACLE_USER, password=settings.ORACLE_PASSWORD)
 
 
 def _unauthorized() -> HttpResponse:
