@@ -27,12 +27,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
-from django.urls import path, re_path
+from django.http import HttpResponse
+from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from handoff_project.sandbox import faults, store
 from handoff_project.sandbox.basic_auth import basic_user
+from handoff_project.sandbox.endpoints import standard_urls
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import sandbox_orders as orders
@@ -219,13 +220,8 @@ def item_costs(request, *, user, root):
     return json_response(pricing.item_costs(request, root), content_type=COLLECTION_TYPE)
 
 
-@csrf_exempt
-def control(request):
-    return faults.control(request, SYSTEM)
-
-
-def state(request):
-    return JsonResponse({
+def state() -> dict:
+    return {
         "sales_orders": store.all_of(SYSTEM, orders.ORDERS),
         "parties": store.all_of(SYSTEM, orders.PARTIES),
         "items": store.all_of(SYSTEM, orders.ITEMS),
@@ -234,18 +230,7 @@ def state(request):
         "payment_terms": [t["Name"] for t in store.all_of(SYSTEM, orders.TERMS)],
         "tax_classifications": [t["TaxClassificationCode"] for t in store.all_of(SYSTEM, orders.TAXES)],
         "units_of_measure": store.all_of(SYSTEM, orders.UOMS),
-    })
-
-
-@csrf_exempt
-def seed(request):
-    if request.method != "POST":
-        return JsonResponse({"error": "POST the master data as JSON"}, status=405)
-    try:
-        counts = seed_master_data(json.loads(request.body or b"{}"))
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
-        return JsonResponse({"error": f"bad seed request: {exc}"}, status=400)
-    return JsonResponse({"loaded": counts})
+    }
 
 
 def _locked_response() -> HttpResponse:
@@ -256,9 +241,7 @@ def _locked_response() -> HttpResponse:
 faults.register_lock_response(SYSTEM, _locked_response)
 
 urlpatterns = [
-    path("_control", control, name="oracle-sandbox-control"),
-    path("_state", state, name="oracle-sandbox-state"),
-    path("_seed", seed, name="oracle-sandbox-seed"),
+    *standard_urls(SYSTEM, state=state, seeder=seed_master_data),
     re_path(API + r"salesOrdersForOrderHub$", sales_orders),
     re_path(API + r"salesOrdersForOrderHub/(?P<key>[^/]{1,120})$", sales_order),
     re_path(API + r"salesOrdersForOrderHub/(?P<key>[^/]{1,120})/child/lines$", sales_order_lines),
