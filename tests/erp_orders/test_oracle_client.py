@@ -183,6 +183,15 @@ def test_create_answers_land_on_the_error_tree_with_their_reason(response, kind,
 
 
 @respx.mock
+def test_the_code_named_is_the_one_behind_the_reason():
+    with pytest.raises(RemoteValidationError) as caught:
+        create(adf_error(400, ("FOM-1072013", "The ordered quantity must be greater than zero."),
+                         ("FOM-1072030", "The requested ship date 01/05/2026 is in the past.")))
+    assert caught.value.vendor_code == "FOM-1072030" and "(Oracle FOM-1072030)" in caught.value.message
+    assert len(caught.value.detail["errors"]) == 2
+
+
+@respx.mock
 def test_rejection_message_names_oracles_code_and_what_to_fix():
     with pytest.raises(RemoteValidationError) as caught:
         create(adf_error(400, ("FOM-1072020", "The payment terms 99 NET aren't valid.")))

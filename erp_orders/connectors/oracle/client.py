@@ -131,13 +131,15 @@ def raise_for_oracle_error(response: httpx.Response, *, action: str) -> None:
         return
     details = error_details(response.headers.get("content-type", ""), response.text)
     said = "; ".join(d["detail"] for d in details if d["detail"]) or f"HTTP {status}"
-    code = next((d["code"] for d in details if d["code"]), "")
+    classified = [(d, *oracle_reason(d["code"], d["detail"])) for d in details]
+    # the code a person looks up: the one behind the reason, else the first one Oracle gave
+    code = next((d["code"] for d, _kind, reason in classified if reason and d["code"]), "") or \
+        next((d["code"] for d in details if d["code"]), "")
     common = {"system": SYSTEM, "vendor_code": code, "http_status": status,
               "detail": {"errors": details} if details else {}}
     in_sentence = f" (Oracle {code})" if code else ""
     if status == 429:
         raise RateLimitedError(f"Oracle is throttling requests (HTTP 429) while trying to {action}; will retry.", **common)
-    classified = [(d, *oracle_reason(d["code"], d["detail"])) for d in details]
     locked = next((d for d, kind, _ in classified if kind is LockedRecordError), None)
     if locked is not None:
         raise LockedRecordError(

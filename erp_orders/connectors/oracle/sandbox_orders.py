@@ -84,7 +84,7 @@ def check_shape(entity: dict, allowed: set[str], where: str, findings: list) -> 
             continue
         if name not in allowed:
             findings.append(("", f"The attribute {name} isn't valid for {where or 'the sales order'}.", f"{where}/{name}"))
-        elif name in NUMBERS or name in ("OrderedQuantity", "UnitListPrice", "UnitSellingPrice"):
+        elif name in NUMBERS:
             if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)) or _number(value) is None:
                 findings.append(("", f"The value {value!r} of attribute {name} isn't a number.", f"{where}/{name}"))
         elif name in FLAGS and not isinstance(value, bool):
@@ -124,7 +124,8 @@ def build_order(body: dict, *, user: str) -> dict:
             check_shape(row, CHILDREN[accessor], f"/{accessor}/{index}", findings)
     if findings:
         raise AdfError(400, findings)
-    header = {k: v for k, v in body.items() if k not in CHILDREN}
+    # the store keeps JSON: a decimal number is kept as its string (typed() turns it back)
+    header = {k: plain_number(v) if isinstance(v, Decimal) else v for k, v in body.items() if k not in CHILDREN}
     for name in REQUIRED:
         if header.get(name) in (None, ""):
             findings.append(("JBO-27014", f"Attribute {name} in SalesOrder is required.", f"/{name}"))
