@@ -10,6 +10,7 @@ urlpatterns = [
     path("sap/", include("erp_orders.connectors.sap.sandbox_master_data")),
     path("sap/", include("erp_orders.connectors.sap.sandbox")),
     path("odoo/", include("erp_orders.connectors.odoo.sandbox")),
+    path("oracle/", include("erp_orders.connectors.oracle.sandbox")),
     path("slack/", include(slack_urls)),
     path("pagerduty/", include(pagerduty_urls)),
 ]

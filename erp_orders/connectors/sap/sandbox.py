@@ -24,7 +24,6 @@ credentials are accepted (a demo without configuration still needs the header).
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import functools
 import hmac
@@ -39,6 +38,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from handoff_project.sandbox import faults, store
+from handoff_project.sandbox.basic_auth import basic_user
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import sandbox_odata as odata
@@ -160,17 +160,7 @@ def _iso_date(text: str) -> dt.date:
 
 
 def _user(request) -> str | None:
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, _, password = base64.b64decode(encoded).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    if not settings.SAP_USER:
-        return user or None
-    ok = hmac.compare_digest(user.upper(), settings.SAP_USER.upper())
-    return user if ok and hmac.compare_digest(password, settings.SAP_PASSWORD) else None
+    return basic_user(request, user=settings.SAP_USER, password=settings.SAP_PASSWORD)
 
 
 def _unauthorized() -> HttpResponse:
