@@ -310,16 +310,22 @@ def _locked_response() -> HttpResponse:
 
 faults.register_lock_response(SYSTEM, _locked_response)
 
-_ITEMS = "|".join(ITEM_TYPES)
+def _any_case(name: str) -> str:
+    """A pattern matching `name` in any letter case, as NetSuite does record type names ("salesOrder", "salesorder").
+    Spelled out in character classes: an inline (?i) flag would make Django's reverse() fail for every URL."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
+
+
+_ITEMS = "|".join(_any_case(name) for name in ITEM_TYPES.values())
 urlpatterns = [
     path("_control", control, name="netsuite-sandbox-control"),
     path("_state", state, name="netsuite-sandbox-state"),
     path("_seed", seed, name="netsuite-sandbox-seed"),
-    re_path(rf"(?i)^{API}/salesorder$", sales_orders),
-    re_path(rf"(?i)^{API}/salesorder/(?P<key>\d+|eid:[A-Za-z0-9_-]+)$", sales_order),
-    re_path(rf"(?i)^{API}/customer/(?P<key>\d+)(?:/(?P<sublist>itempricing))?$", customer),
-    re_path(rf"(?i)^{API}/(?P<item_type>{_ITEMS})/(?P<key>\d+)(?:/(?P<sublist>price))?$", item),
-    re_path(rf"(?i)^{API}/currency$", currencies),
-    re_path(rf"(?i)^{API}/currency/(?P<key>\d+)$", currency),
+    re_path(rf"^{API}/{_any_case('salesOrder')}$", sales_orders),
+    re_path(rf"^{API}/{_any_case('salesOrder')}/(?P<key>\d+|eid:[A-Za-z0-9_-]+)$", sales_order),
+    re_path(rf"^{API}/{_any_case('customer')}/(?P<key>\d+)(?:/(?P<sublist>{_any_case('itemPricing')}))?$", customer),
+    re_path(rf"^{API}/(?P<item_type>{_ITEMS})/(?P<key>\d+)(?:/(?P<sublist>{_any_case('price')}))?$", item),
+    re_path(rf"^{API}/{_any_case('currency')}$", currencies),
+    re_path(rf"^{API}/{_any_case('currency')}/(?P<key>\d+)$", currency),
     re_path(rf"^{API}/(?P<record_type>[^/]+)(?P<rest>/.*)?$", unknown_record),
 ]
