@@ -88,9 +88,9 @@ class NetSuiteAdapter:
                     return None
                 rows = client.get(f"{item[0]}/{material}/price", {"expandSubResources": "true"},
                                   action=f"read the prices of item {material}")
+                # the price level the customer's pricing line points at, else the Base Price
                 price = mappers.item_price(mappers.items(rows), currency_id=currency_id, quantity=quantity,
-                                           level=level if level and level != mappers.CUSTOM_PRICE_LEVEL
-                                           else mappers.BASE_PRICE_LEVEL)
+                                           level=level or mappers.BASE_PRICE_LEVEL)
         return Money(price, currency) if price is not None else None
 
     def get_unit_cost(self, *, material: str, currency: str) -> Money | None:

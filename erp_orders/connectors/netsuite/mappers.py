@@ -23,7 +23,6 @@ What comes back: `created_order_from_record` reads a salesOrder record (tranId, 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -205,7 +204,3 @@ def unit_cost(item_record: dict) -> Decimal | None:
         if value:
             return value
     return None
-
-
-def parse_date(value) -> dt.date | None:
-    return dt.date.fromisoformat(str(value)[:10]) if value else None

@@ -42,7 +42,7 @@ from handoff_project.sandbox.models import SandboxRecord
 from . import oauth
 from . import sandbox_records as records
 from .mappers import to_json
-from .sandbox_records import SYSTEM, SubmitRefused, error, seed_master_data
+from .sandbox_records import SYSTEM, Refused, error, seed_master_data
 
 API = "services/rest/record/v1"
 MODIFYING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -56,11 +56,6 @@ KNOWN_TYPES = {"salesorder", "customer", "currency", *ITEM_TYPES}
 _Q = re.compile(r'^\s*(?P<field>\w+)\s+IS\s+"?(?P<value>[^"]*)"?\s*$', re.I)
 _NUMBERS = {"subtotal", "taxTotal", "total", "exchangeRate", "quantity", "rate", "amount", "price", "cost",
             "averageCost", "value"}
-
-
-class NetSuiteError(Exception):
-    def __init__(self, status: int, *details: dict):
-        self.status, self.details = status, list(details)
 
 
 def _error_response(status: int, details: list[dict]) -> HttpResponse:
@@ -144,11 +139,9 @@ def api(methods: tuple[str, ...] = ("GET",)):
                 return _unauthorized()
             try:
                 if request.method not in methods:
-                    raise NetSuiteError(405, error("INVALID_REQUEST", f"Method {request.method} is not allowed here."))
+                    raise Refused(405, error("INVALID_REQUEST", f"Method {request.method} is not allowed here."))
                 response = view(request, *args, root=_api_root(request), **kwargs)
-            except NetSuiteError as exc:
-                response = _error_response(exc.status, exc.details)
-            except SubmitRefused as exc:
+            except Refused as exc:
                 response = _error_response(exc.status, exc.details)
             if lose_after:  # the work above is committed; only the answer goes missing
                 return faults.lost_response(SYSTEM)
@@ -165,8 +158,8 @@ def _api_root(request) -> str:
     return request.build_absolute_uri(request.path[:end])
 
 
-def _not_found() -> NetSuiteError:
-    return NetSuiteError(404, error("NONEXISTENT_ID", "The record instance does not exist. Provide a valid record "
+def _not_found() -> Refused:
+    return Refused(404, error("NONEXISTENT_ID", "The record instance does not exist. Provide a valid record "
                                                       "instance ID."))
 
 
@@ -194,7 +187,7 @@ def sales_orders(request, *, root):
         try:
             body = json.loads(request.body or b"null", parse_float=Decimal)
         except ValueError:
-            raise NetSuiteError(400, error("INVALID_CONTENT", "The request body is not valid JSON.")) from None
+            raise Refused(400, error("INVALID_CONTENT", "The request body is not valid JSON.")) from None
         order = records.save_sales_order(body)
         response = HttpResponse(status=204)
         response["Location"] = f"{root}/salesOrder/{order['id']}"
@@ -221,13 +214,8 @@ def sales_order(request, key, *, root):
 
 @api()
 def customer(request, key, sublist=None, *, root):
-    record = _held(records.CUSTOMERS, key)
-    href = f"{root}/customer/{key}"
-    if sublist:
-        rows = [{"links": _link(f"{href}/itemPricing/{i}"), **row} for i, row in enumerate(record["itemPricing"], 1)]
-        return _resource({"links": _link(f"{href}/itemPricing"), "items": rows, "totalResults": len(rows)})
-    body = {k: v for k, v in record.items() if k not in ("itemPricing", "country", "region")}
-    return _resource({"links": _link(href), **body, "itemPricing": {"links": _link(f"{href}/itemPricing")}})
+    return _record_or_sublist(_held(records.CUSTOMERS, key), f"{root}/customer/{key}", "itemPricing",
+                              sublist is not None, hidden={"country", "region"})
 
 
 @api()
@@ -236,12 +224,17 @@ def item(request, item_type, key, sublist=None, *, root):
     record_type = ITEM_TYPES[item_type.lower()]
     if record["recordType"] != record_type:
         raise _not_found()  # an internal id belongs to one item type; the others do not know it
-    href = f"{root}/{record_type}/{key}"
-    if sublist:
-        rows = [{"links": _link(f"{href}/price/{i}"), **row} for i, row in enumerate(record["price"], 1)]
-        return _resource({"links": _link(f"{href}/price"), "items": rows, "totalResults": len(rows)})
-    body = {k: v for k, v in record.items() if k not in ("price", "recordType", "class")}
-    return _resource({"links": _link(href), **body, "price": {"links": _link(f"{href}/price")}})
+    return _record_or_sublist(record, f"{root}/{record_type}/{key}", "price", sublist is not None,
+                              hidden={"recordType", "class"})
+
+
+def _record_or_sublist(record: dict, href: str, sublist: str, want_sublist: bool, *, hidden: set) -> HttpResponse:
+    """The record with its sublist as a link (as NetSuite answers a GET), or the sublist's rows themselves."""
+    if want_sublist:
+        rows = [{"links": _link(f"{href}/{sublist}/{i}"), **row} for i, row in enumerate(record[sublist], 1)]
+        return _resource({"links": _link(f"{href}/{sublist}"), "items": rows, "totalResults": len(rows)})
+    body = {k: v for k, v in record.items() if k not in hidden and k != sublist}
+    return _resource({"links": _link(href), **body, sublist: {"links": _link(f"{href}/{sublist}")}})
 
 
 @api()
@@ -250,7 +243,7 @@ def currencies(request, *, root):
     if request.GET.get("q"):
         match = _Q.match(request.GET["q"])
         if not match or match["field"] not in ("symbol", "name", "id"):
-            raise NetSuiteError(400, {**error("INVALID_PARAMETER", f"Invalid query {request.GET['q']!r}: the emulator "
+            raise Refused(400, {**error("INVALID_PARAMETER", f"Invalid query {request.GET['q']!r}: the emulator "
                                               "filters currencies with '<symbol|name|id> IS <value>' only."),
                                       "o:errorQueryParam": "q"})
         rows = [r for r in rows if str(r[match["field"]]).lower() == match["value"].lower()]
@@ -268,7 +261,7 @@ def currency(request, key, *, root):
 def unknown_record(request, record_type, rest="", *, root):
     if record_type.lower() in KNOWN_TYPES:  # a type we serve, asked with an id or a sublist it does not have
         raise _not_found()
-    raise NetSuiteError(404, error("NONEXISTENT_ID", f"Record type '{record_type}' does not exist."))
+    raise Refused(404, error("NONEXISTENT_ID", f"Record type '{record_type}' does not exist."))
 
 
 def _int(value, default: int) -> int:

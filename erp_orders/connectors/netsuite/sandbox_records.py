@@ -36,12 +36,12 @@ KNOWN_CURRENCIES = (("USD", "USA"), ("GBP", "British pound"), ("CAD", "Canadian 
 CENT = Decimal("0.01")
 
 
-class SubmitRefused(Exception):
-    """NetSuite refused the record; `details` are o:errorDetails entries, `status` the HTTP status."""
+class Refused(Exception):
+    """NetSuite refused the request; `details` are o:errorDetails entries, `status` the HTTP status."""
 
-    def __init__(self, details: list[dict], status: int = 400):
+    def __init__(self, status: int, *details: dict):
         super().__init__("; ".join(d["detail"] for d in details))
-        self.details, self.status = details, status
+        self.status, self.details = status, list(details)
 
 
 def error(code: str, detail: str, path: str = "") -> dict:
@@ -169,7 +169,7 @@ def _number(value, what: str) -> Decimal:
 
 
 def save_sales_order(body) -> dict:
-    """Validate `body` as NetSuite does on submit and store the order, all or nothing; raise SubmitRefused."""
+    """Validate `body` as NetSuite does on submit and store the order, all or nothing; raise Refused."""
     order = build_sales_order(body)
     try:
         with transaction.atomic():
@@ -180,13 +180,13 @@ def save_sales_order(body) -> dict:
                                              data={"type": "salesOrder", "id": order["id"]})
             store.put(SYSTEM, ORDERS, order["id"], order)
     except IntegrityError:  # taken by an earlier order, or by one saved at this very moment
-        raise SubmitRefused([error("DUP_RCRD", "Error while accessing a resource. This record already exists.")])
+        raise Refused(400, error("DUP_RCRD", "Error while accessing a resource. This record already exists.")) from None
     return order
 
 
 def build_sales_order(body) -> dict:
     if not isinstance(body, dict):
-        raise SubmitRefused([error("INVALID_CONTENT", "The request body must be a JSON object.")])
+        raise Refused(400, error("INVALID_CONTENT", "The request body must be a JSON object."))
     problems: list[dict] = []
     customer = _reference(body, "entity", CUSTOMERS, problems, required=True)
     currency_id = ref_id(body.get("currency")) or (customer or {}).get("currency", {}).get("id", "1")
@@ -204,7 +204,7 @@ def build_sales_order(body) -> dict:
         problems.append(error("USER_ERROR", "You must enter at least one line item for this transaction.", "item"))
     lines = [_line(i, row, customer, currency_id, problems) for i, row in enumerate(rows or [])]
     if problems:
-        raise SubmitRefused(problems)
+        raise Refused(400, *problems)
     subtotal = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     rate = _tax_rate(customer)
     tax = (subtotal * rate / 100).quantize(CENT, ROUND_HALF_UP)
