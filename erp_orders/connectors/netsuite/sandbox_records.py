@@ -6,10 +6,11 @@ inventoryItem for hardware groups, serviceSaleItem for services, nonInventorySal
 price sublist), currencies, terms, units, tax codes (salesTaxItem), sales orders, and the external ids taken.
 Numbers are stored as strings and rendered as JSON numbers (mappers.to_json).
 
-Emulation choices, where NetSuite's behaviour is account configuration rather than documented:
+Emulation choices, where no NetSuite document says what NetSuite answers:
   * a unit of measure carries `decimals` (0 = whole quantities only) and a fractional quantity for it is refused
-    with a USER_ERROR; so is a ship date before today (NetSuite accepts both unless a script or workflow of the
-    account forbids them; many accounts do, and the pipeline's self-healing needs the answer);
+    with a USER_ERROR; so is a ship date before today. Standard NetSuite accepts both unless a script or workflow
+    of the account forbids them; the emulator refuses them (with messages of its own) so that the pipeline's
+    self-healing meets the refusal it has to heal;
   * tax is determined the SuiteTax way, from the customer's country (and region, when a tax code names one), not
     taken from the request;
   * tranId is "SO" + a running number; internal ids of transactions run from 7001.
