@@ -21,13 +21,14 @@ SECRET_HEADERS = {
 }
 _SECRET_KEY = re.compile(
     r"(pass(word)?|secret|token|api[_-]?key|session[_-]?id|sessionid|authorization|signature|client[_-]?secret|"
-    r"refresh|credential|private[_-]?key)",
+    r"refresh|credential|private[_-]?key|consumer[_-]?key)",
     re.IGNORECASE,
 )
 # key=value pairs in form bodies and query strings
 _FORM_PAIR = re.compile(
     # bounded and anchored at a word start, so a 10 MB body is scanned in linear time
-    r"(?<![\w.-])(?P<key>[\w.-]{0,40}?(?:pass(?:word)?|secret|token|api[_-]?key|session[_-]?id|signature)[\w.-]{0,40})"
+    r"(?<![\w.-])(?P<key>[\w.-]{0,40}?"
+    r"(?:pass(?:word)?|secret|token|api[_-]?key|session[_-]?id|signature|consumer[_-]?key)[\w.-]{0,40})"
     r"=(?P<value>[^&\s]+)",
     re.IGNORECASE,
 )
@@ -37,6 +38,8 @@ _XML_SECRET = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+# an OAuth 1.0a Authorization value (NetSuite TBA): OAuth realm="…", oauth_consumer_key="…", … oauth_signature="…"
+_OAUTH1 = re.compile(r"\bOAuth\s+(?:realm|oauth_\w+)=\"[^\r\n]*", re.IGNORECASE)
 
 
 def is_secret_key(key: str) -> bool:
@@ -96,6 +99,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _XML_SECRET.sub(lambda m: f"<{m['tag']}{m['attrs']}>{REDACTED}</{m['tag']}>", text)
+    text = _OAUTH1.sub(f"OAuth {REDACTED}", text)
     text = _FORM_PAIR.sub(lambda m: f"{m['key']}={REDACTED}", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 

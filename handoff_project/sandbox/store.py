@@ -25,3 +25,17 @@ def count(system: str, collection: str) -> int:
 
 def clear(system: str) -> None:
     SandboxRecord.objects.filter(system=system).delete()
+
+
+COUNTERS = "counters"
+
+
+def next_number(system: str, counter: str, start: int) -> int:
+    """The next number of one of `system`'s number ranges; the row lock makes concurrent callers wait, so no number
+    is given twice. Call inside the transaction that stores the numbered object."""
+    SandboxRecord.objects.get_or_create(system=system, collection=COUNTERS, key=counter, defaults={"data": {"next": start}})
+    row = SandboxRecord.objects.select_for_update().get(system=system, collection=COUNTERS, key=counter)
+    value = int(row.data["next"])
+    row.data = {"next": value + 1}
+    row.save(update_fields=["data", "updated_at"])
+    return value

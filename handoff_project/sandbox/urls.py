@@ -11,6 +11,7 @@ urlpatterns = [
     path("sap/", include("erp_orders.connectors.sap.sandbox")),
     path("odoo/", include("erp_orders.connectors.odoo.sandbox")),
     path("oracle/", include("erp_orders.connectors.oracle.sandbox")),
+    path("netsuite/", include("erp_orders.connectors.netsuite.sandbox")),
     path("slack/", include(slack_urls)),
     path("pagerduty/", include(pagerduty_urls)),
 ]

@@ -21,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from handoff_project.sandbox import store
-from handoff_project.sandbox.models import SandboxRecord
 
 from .mappers import format_odata_date, parse_odata_datetime
 from .sandbox_odata import ODataError, bad_request, render, schema
@@ -41,14 +40,9 @@ _NAVIGATIONS = {  # which navigations a deep insert may carry, and the entity ty
 
 
 def next_number(counter: str, start: int) -> int:
-    """The next number of a number range; the row lock makes concurrent callers wait, so no number is given twice.
-    Call inside the transaction that stores the numbered object."""
-    SandboxRecord.objects.get_or_create(system=SYSTEM, collection=COUNTERS, key=counter, defaults={"data": {"next": start}})
-    row = SandboxRecord.objects.select_for_update().get(system=SYSTEM, collection=COUNTERS, key=counter)
-    value = int(row.data["next"])
-    row.data = {"next": value + 1}
-    row.save(update_fields=["data", "updated_at"])
-    return value
+    """The next number of an SAP number range (handoff_project.sandbox.store.next_number). Call inside the
+    transaction that stores the numbered object."""
+    return store.next_number(SYSTEM, counter, start)
 
 
 # ---- pass 1: shape -------------------------------------------------------------------------------------------------
