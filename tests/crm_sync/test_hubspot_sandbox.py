@@ -17,7 +17,7 @@ from crm_sync.connectors.hubspot.signature import verification_problem
 from handoff_project.demo import catalogue
 from handoff_project.sandbox import store
 
-from .hubspot_world import create_deal, hs, hubspot_sandbox, to  # noqa: F401 - fixtures
+from .hubspot_world import create_deal, hs, hubspot_sandbox  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

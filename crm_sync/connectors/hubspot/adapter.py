@@ -116,7 +116,8 @@ class HubSpotAdapter:
     def list_won_deals(self, *, since: dt.datetime | None, limit: int = 200) -> list[WonDeal]:
         filters = [{"propertyName": "dealstage", "operator": "IN", "values": sorted(won_stages())}]
         if since is not None:
-            filters.append({"propertyName": "hs_lastmodifieddate", "operator": "GT", "value": mappers.to_epoch_ms(since)})
+            filters.append({"propertyName": "hs_lastmodifieddate", "operator": "GT",
+                            "value": mappers.to_epoch_ms(since)})
         body = {"filterGroups": [{"filters": filters}], "properties": SEARCH_PROPERTIES,
                 "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]}  # fmt: skip
         found: list[WonDeal] = []

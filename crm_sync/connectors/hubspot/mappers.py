@@ -77,7 +77,7 @@ def _terms(text: str) -> Terms | None:
     return Terms(text) if text else None
 
 
-# ---- lines ------------------------------------------------------------------------------------------------------------
+# ---- lines -----------------------------------------------------------------------------------------------------------
 
 
 def lines_from_hubspot(line_items: list[dict], currency: str) -> tuple[LineItem, ...]:
@@ -118,7 +118,7 @@ def discount_percent(props: dict, price: Decimal) -> Decimal:
     return (per_unit / price * 100).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP).normalize()
 
 
-# ---- company and contact ----------------------------------------------------------------------------------------------
+# ---- company and contact ---------------------------------------------------------------------------------------------
 
 
 def party_from_company(company: dict, *, vat_property: str = "vat_number") -> Party:
@@ -154,7 +154,7 @@ def contact_from_hubspot(contact: dict) -> Contact:
     )
 
 
-# ---- associations and search results -------------------------------------------------------------------------------
+# ---- associations and search results ---------------------------------------------------------------------------------
 
 
 def associated_ids(record: dict, *keys: str) -> list[str]:
@@ -182,7 +182,7 @@ def won_deal_from_search_result(record: dict) -> WonDeal:
                    changed_at=parse_datetime(props.get("hs_lastmodifieddate") or record.get("updatedAt")))  # fmt: skip
 
 
-# ---- values -----------------------------------------------------------------------------------------------------------
+# ---- values ----------------------------------------------------------------------------------------------------------
 
 
 def parse_datetime(value) -> dt.datetime | None:

@@ -60,7 +60,7 @@ def api_view(view):
     @csrf_exempt
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        modifying = request.method not in ("GET", "HEAD") and not request.path.endswith(READS_BY_POST)
+        modifying = request.method not in ("GET", "HEAD") and not request.path.rstrip("/").endswith(READS_BY_POST)
         fault_response, lose_after = faults.gate(SYSTEM, modifying=modifying)
         if fault_response is not None:
             return fault_response
@@ -90,7 +90,7 @@ def _locked_response() -> JsonResponse:
 faults.register_lock_response(SYSTEM, _locked_response)
 
 
-# ---- objects ------------------------------------------------------------------------------------------------------------
+# ---- objects ---------------------------------------------------------------------------------------------------------
 
 
 @api_view
@@ -222,7 +222,7 @@ def _not_allowed(request) -> JsonResponse:
     return error_response(405, "VALIDATION_ERROR", f"HTTP method {request.method} is not supported here")
 
 
-# ---- state, control, the page -----------------------------------------------------------------------------------------
+# ---- state, control, the page ----------------------------------------------------------------------------------------
 
 
 @require_GET

@@ -106,7 +106,7 @@ def records_of(object_type: str) -> list[dict]:
     return store.all_of(SYSTEM, object_spec(object_type).name)
 
 
-# ---- associations -------------------------------------------------------------------------------------------------------
+# ---- associations ----------------------------------------------------------------------------------------------------
 
 
 def associate(from_type: str, from_id: str, to_type: str, to_id: str, type_ids: list[int] | None = None) -> None:
@@ -172,7 +172,7 @@ def _association_rows(from_type: str, from_id: str, to_type: str = ""):
     return SandboxRecord.objects.filter(system=SYSTEM, collection=ASSOCIATIONS, key__startswith=prefix).order_by("id")
 
 
-# ---- internals ----------------------------------------------------------------------------------------------------------
+# ---- internals -------------------------------------------------------------------------------------------------------
 
 
 def _next_id() -> str:

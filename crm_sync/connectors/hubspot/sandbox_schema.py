@@ -60,7 +60,7 @@ def problem(name: str, code: str, message: str) -> dict:
     return {"isValid": False, "message": message, "error": code, "name": name, "localizedErrorMessage": message}
 
 
-# ---- objects ------------------------------------------------------------------------------------------------------------
+# ---- objects ---------------------------------------------------------------------------------------------------------
 
 # Types: string, number, datetime, enumeration:<option list name>, bool
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def options(kind: str) -> list[str]:
     return [DEFAULT_PIPELINE]
 
 
-# ---- associations -------------------------------------------------------------------------------------------------------
+# ---- associations ----------------------------------------------------------------------------------------------------
 
 # typeId → (from, to, name in v3 answers, v4 label). Primary company / unlabeled pairs as HubSpot defines them.
 ASSOCIATION_TYPES = {
@@ -160,20 +160,25 @@ ASSOCIATION_TYPES = {
 INVERSE = {5: 6, 6: 5, 341: 342, 342: 341, 3: 4, 4: 3, 19: 20, 20: 19, 1: 2, 2: 1, 279: 280, 280: 279}
 
 
+def _type_between(from_type: str, to_type: str, label: str | None) -> int | None:
+    return next((type_id for type_id, (source, target, _name, type_label) in ASSOCIATION_TYPES.items()
+                 if (source, target, type_label) == (from_type, to_type, label)), None)  # fmt: skip
+
+
 def default_type(from_type: str, to_type: str) -> int:
     """The unlabeled type a v4 "default" association creates between two object types."""
-    for type_id, (source, target, name, label) in ASSOCIATION_TYPES.items():
-        if (source, target) == (from_type, to_type) and label is None:
-            return type_id
-    raise SandboxApiError(400, "VALIDATION_ERROR", f"No default association between {from_type} and {to_type}")
+    type_id = _type_between(from_type, to_type, None)
+    if type_id is None:
+        raise SandboxApiError(400, "VALIDATION_ERROR", f"No default association between {from_type} and {to_type}")
+    return type_id
 
 
 def primary_type(from_type: str, to_type: str) -> int | None:
-    return next((t for t, (s, d, _n, label) in ASSOCIATION_TYPES.items() if (s, d, label) == (from_type, to_type,
-                                                                                             "Primary")), None)
+    """The "Primary" type between two object types, where HubSpot has one (deal → company, contact → company)."""
+    return _type_between(from_type, to_type, "Primary")
 
 
-# ---- values -------------------------------------------------------------------------------------------------------------
+# ---- values ----------------------------------------------------------------------------------------------------------
 
 
 def now_iso() -> str:
@@ -191,7 +196,8 @@ def clean_properties(spec: ObjectSpec, payload) -> dict[str, str | None]:
         if kind is None:
             problems.append(problem(name, "PROPERTY_DOESNT_EXIST", f'Property "{name}" does not exist'))
         elif name in spec.read_only:
-            problems.append(problem(name, "READ_ONLY_VALUE", f"{name} is a read only property; its value cannot be set."))
+            problems.append(problem(name, "READ_ONLY_VALUE",
+                                    f"{name} is a read only property; its value cannot be set."))
         else:
             try:
                 cleaned[name] = clean_value(name, kind, value)

@@ -52,7 +52,7 @@ def returned_properties(spec: ObjectSpec, requested: list[str] | None) -> list[s
     return sorted({*names, *ALWAYS_RETURNED})
 
 
-# ---- filters ----------------------------------------------------------------------------------------------------------
+# ---- filters ---------------------------------------------------------------------------------------------------------
 
 
 def _check_limits(groups) -> None:
@@ -118,7 +118,7 @@ def _typed(kind: str, value):
     return str(value).casefold()
 
 
-# ---- sorting and paging -----------------------------------------------------------------------------------------------
+# ---- sorting and paging ----------------------------------------------------------------------------------------------
 
 
 def _sorted(spec: ObjectSpec, records: list[dict], sorts) -> list[dict]:

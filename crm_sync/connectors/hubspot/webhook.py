@@ -98,7 +98,7 @@ def triggers(inbound) -> list[Trigger]:
     return classify(parse_batch(inbound.body.encode("utf-8")), won_stages())
 
 
-# ---- reading a batch ------------------------------------------------------------------------------------------------
+# ---- reading a batch -------------------------------------------------------------------------------------------------
 
 
 def parse_batch(body: bytes) -> list[WebhookEvent]:
@@ -180,7 +180,7 @@ def _why_not_won(event: WebhookEvent, won: set[str]) -> str:
     return f"{deal}: dealstage is now {event.property_value!r}, not a won stage ({', '.join(sorted(won))})"
 
 
-# ---- the request ---------------------------------------------------------------------------------------------------
+# ---- the request -----------------------------------------------------------------------------------------------------
 
 
 def signed_uri_candidates(request) -> list[str]:
