@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from .connectors.hubspot import webhook as hubspot
 from .connectors.salesforce import webhook as salesforce
 
 urlpatterns = [
     path("salesforce/", salesforce.receive, name="webhook-salesforce"),
+    path("hubspot/", hubspot.receive, name="webhook-hubspot"),
 ]

@@ -40,6 +40,9 @@ _XML_SECRET = re.compile(
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 # an OAuth 1.0a Authorization value (NetSuite TBA): OAuth realm="…", oauth_consumer_key="…", … oauth_signature="…"
 _OAUTH1 = re.compile(r"\bOAuth\s+(?:realm|oauth_\w+)=\"[^\r\n]*", re.IGNORECASE)
+# A HubSpot private app access token ("pat-na1-<uuid>", "pat-eu1-…") wherever it appears, not only after "Bearer":
+# a person pasting it into an error note or a URL must not put it into the log.
+_HUBSPOT_PRIVATE_APP_TOKEN = re.compile(r"\bpat-[a-z]{2,3}\d+-[A-Za-z0-9-]{8,}")
 
 
 def is_secret_key(key: str) -> bool:
@@ -101,6 +104,7 @@ def redact_text(text: str) -> str:
     text = _XML_SECRET.sub(lambda m: f"<{m['tag']}{m['attrs']}>{REDACTED}</{m['tag']}>", text)
     text = _OAUTH1.sub(f"OAuth {REDACTED}", text)
     text = _FORM_PAIR.sub(lambda m: f"{m['key']}={REDACTED}", text)
+    text = _HUBSPOT_PRIVATE_APP_TOKEN.sub(REDACTED, text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 
 

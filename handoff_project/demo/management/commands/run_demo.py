@@ -29,7 +29,7 @@ class Command(BaseCommand):
             "SALESFORCE_ORGANIZATION_ID": "00D000000000DEMOAA",
             "SALESFORCE_CLIENT_ID": "demo-" + secrets.token_hex(8),
             "SALESFORCE_CLIENT_SECRET": secrets.token_urlsafe(24),
-            "HUBSPOT_ACCESS_TOKEN": "pat-demo-" + secrets.token_hex(16),
+            "HUBSPOT_ACCESS_TOKEN": "pat-na1-" + str(uuid.uuid4()),
             "HUBSPOT_CLIENT_SECRET": secrets.token_urlsafe(24),
             "HUBSPOT_APP_ID": "1000001",
             "PIPEDRIVE_API_TOKEN": secrets.token_hex(20),
