@@ -9,6 +9,7 @@ urlpatterns = [
     path("sap/", include("erp_orders.connectors.sap.sandbox_purchasing")),
     path("sap/", include("erp_orders.connectors.sap.sandbox_master_data")),
     path("sap/", include("erp_orders.connectors.sap.sandbox")),
+    path("business_central/", include("erp_orders.connectors.business_central.sandbox")),
     path("slack/", include(slack_urls)),
     path("pagerduty/", include(pagerduty_urls)),
 ]
