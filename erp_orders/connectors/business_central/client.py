@@ -156,7 +156,7 @@ def raise_for_bc_error(response: httpx.Response, *, action: str, writing: bool =
     except ValueError:
         body = None
     code, message, correlation = bc_error(body)
-    said = message or response.text.strip()[:300] or f"HTTP {status}"
+    said = message or ("" if code else response.text.strip()[:300]) or f"HTTP {status}"
     kind, reason = classify(status, code, said, writing=writing)
     vendor = f"{LABEL} {code}" if code else f"HTTP {status}"
     common = {"system": SYSTEM, "vendor_code": code, "http_status": status, "reason": reason,
