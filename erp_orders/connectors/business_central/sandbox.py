@@ -305,7 +305,8 @@ def _locked_response() -> HttpResponse:
 faults.register_lock_response(SYSTEM, _locked_response)
 
 _ENV = r"^v2\.0/(?P<tenant>[^/]+)/(?P<environment>[^/]+)"
-_COMPANY = _ENV + r"/api/v2\.0/companies\((?P<company>[^)]+)\)"
+_KEY = r"[0-9A-Za-z{}-]+"  # a GUID, braces allowed; no ")" in a character class: Django's reverse() cannot read it
+_COMPANY = _ENV + rf"/api/v2\.0/companies\((?P<company>{_KEY})\)"
 urlpatterns = [
     re_path(r"^_control$", control, name="business-central-sandbox-control"),
     re_path(r"^_state$", state, name="business-central-sandbox-state"),
@@ -313,8 +314,8 @@ urlpatterns = [
     re_path(r"^login/(?P<tenant>[^/]+)/oauth2/v2\.0/token$", token),
     re_path(_ENV + r"/api/v2\.0/companies$", companies),
     re_path(_COMPANY + r"$", company_entity),
-    re_path(_COMPANY + r"/salesOrders\((?P<order_id>[^)]+)\)$", sales_order),
-    re_path(_COMPANY + r"/salesOrders\((?P<order_id>[^)]+)\)/salesOrderLines$", sales_order_lines),
+    re_path(_COMPANY + rf"/salesOrders\((?P<order_id>{_KEY})\)$", sales_order),
+    re_path(_COMPANY + rf"/salesOrders\((?P<order_id>{_KEY})\)/salesOrderLines$", sales_order_lines),
     re_path(_COMPANY + r"/(?P<entity_set>\w+)$", entity_set),
-    re_path(_ENV + r"/ODataV4/Company\('(?P<company_name>(?:[^']|'')+)'\)/(?P<service>\w+)$", published_page),
+    re_path(_ENV + r"/ODataV4/Company\('(?P<company_name>[^/]+)'\)/(?P<service>\w+)$", published_page),
 ]
