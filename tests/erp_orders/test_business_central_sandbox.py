@@ -129,6 +129,43 @@ def test_lost_answer_to_the_header_then_a_retry_leaves_exactly_one_complete_orde
     assert removed.data["removed_order"] == leftover["number"] and "earlier attempt" in removed.message
 
 
+def losing_the_answer_to(bc: str, *, method: str, resource_end: str, nth: int = 1):
+    """A client that sets the sandbox's lose_response fault just before its nth `method` request on a resource
+    ending in `resource_end`: that request is carried out, its answer is lost."""
+
+    class Client(BusinessCentralClient):
+        seen = 0
+
+        def _send(self, verb, url, **kwargs):
+            if verb == method and url.split("?")[0].endswith(resource_end):
+                Client.seen += 1
+                if Client.seen == nth:
+                    set_fault(bc, mode="lose_response", how="gateway", count=1)
+            return super()._send(verb, url, **kwargs)
+
+    return Client
+
+
+def test_lost_answer_to_a_line_removes_the_order_and_the_retry_creates_it_once(bc):
+    flaky = losing_the_answer_to(bc, method="POST", resource_end="/salesOrderLines", nth=2)
+    with pytest.raises(TransientError):
+        BusinessCentralAdapter(client_factory=flaky).create_order(order())
+    assert state(bc)["sales_orders"] == []  # the line went in, the answer did not: the whole order was removed
+    assert Event.objects.get(event_type="erp_compensated").data["lines_created"] == 1
+    created = BusinessCentralAdapter().create_order(order())
+    [held] = state(bc)["sales_orders"]
+    assert held["number"] == created.order_number and len(held["salesOrderLines"]) == 2
+
+
+def test_lost_answer_to_the_completion_is_settled_by_reading_the_order_again(bc):
+    flaky = losing_the_answer_to(bc, method="PATCH", resource_end=")")
+    created = BusinessCentralAdapter(client_factory=flaky).create_order(order())
+    [held] = state(bc)["sales_orders"]
+    assert held["number"] == created.order_number and held["externalDocumentNumber"] == REFERENCE
+    assert len(held["salesOrderLines"]) == 2 and not Event.objects.filter(event_type="erp_compensated").exists()
+    assert BusinessCentralAdapter().find_order_by_reference(REFERENCE).order_number == created.order_number
+
+
 def test_order_without_lines_under_the_plain_reference_is_not_taken_for_a_created_order(bc):
     with BusinessCentralClient() as client:
         client.post("salesOrders", {"customerNumber": ACME, "externalDocumentNumber": REFERENCE},

@@ -9,8 +9,8 @@ separate requests, each its own transaction in BC. So:
    lines: a leftover's lines cannot be trusted to be the ones we meant (a line whose answer was lost may or may not
    be there), while a fresh order is exactly the request.
 2. The header is created with the *pending* reference, then every line, then one PATCH writes the plain reference.
-   `find_order_by_reference` asks for the plain reference only, so it never mistakes a half-built order for a done one,
-   and a lost answer to the final PATCH is harmless: committed → found next time, not committed → a leftover.
+   `find_order_by_reference` asks for the plain reference only, so it never mistakes a half-built order for a done one.
+   A lost answer to that PATCH is settled by reading the order again: plain reference → done; else as in 3.
 3. Anything failing after the header (a line BC rejects, BC going down, a bug) deletes the header (DELETE with the
    order's current If-Match etag; BC deletes its lines with it), logs `erp_compensated` with what was removed and
    why, and re-raises the original error so the pipeline classifies it (self-healing reasons included).
@@ -50,15 +50,26 @@ def create_order(client: BusinessCentralClient, order: OrderRequest, *, payment_
             client.post(f"salesOrders({order_id})/salesOrderLines", mappers.order_line(line),
                         action=f"add line {line.line_number} ({line.material}) to sales order {number}")
             lines_in += 1
-        current = client.get(f"salesOrders({order_id})", action=f"read sales order {number}")
-        final = client.patch(f"salesOrders({order_id})", {"externalDocumentNumber": order.reference},
-                             etag=current.get("@odata.etag") or "*", action=f"mark sales order {number} complete")
-        return mappers.created_order(final or current)
+        return mappers.created_order(_complete(client, order_id, number, order.reference))
     except Exception as failure:
         step = (f"line {order.lines[lines_in].line_number} of {len(order.lines)} failed" if lines_in < len(order.lines)
                 else "marking it complete failed")
         _compensate(client, order_id=order_id, number=number, order=order, lines_in=lines_in, step=step,
                     failure=failure)
+        raise
+
+
+def _complete(client: BusinessCentralClient, order_id: str, number: str, reference: str) -> dict:
+    """PATCH the plain reference onto the order. When the answer is lost, BC is asked once more: an order that
+    already carries the plain reference was completed, and is not removed again."""
+    current = client.get(f"salesOrders({order_id})", action=f"read sales order {number}")
+    try:
+        return client.patch(f"salesOrders({order_id})", {"externalDocumentNumber": reference},
+                            etag=current.get("@odata.etag") or "*", action=f"mark sales order {number} complete")
+    except TransientError:
+        again = client.get(f"salesOrders({order_id})", action=f"read sales order {number} after a lost answer")
+        if again.get("externalDocumentNumber") == reference:
+            return again
         raise
 
 

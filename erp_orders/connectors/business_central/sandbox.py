@@ -13,7 +13,7 @@ business_central/login/<tenant>/oauth2/v2.0/token` run the same client code as t
     companies(<id>)/salesOrders(<id>)          GET, PATCH and DELETE (If-Match: the etag, or *)
     companies(<id>)/salesOrders(<id>)/salesOrderLines   GET, POST
   v2.0/<tenant>/<env>/ODataV4/Company('<name>')/SalesPriceListLines   GET (page 7002 published as a web service)
-  _control (fault modes), _state, _seed
+  _control (fault modes), _state       (master data: seed_master_data, called by handoff_project.demo.erp_world)
 
 Like BC: a bearer token from the token endpoint on every API call (401 Authentication_InvalidCredentials without
 one), BC's OData error bodies and codes, a second order with the same externalDocumentNumber is accepted (BC does not
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import json
 import secrets
 import time
 import uuid
@@ -268,7 +267,7 @@ def published_page(request, company_name: str, service: str, *, root):
     return _collection(context, query.apply(lines, request.GET, known_fields=known), request.GET)
 
 
-# ---- control, state, seed --------------------------------------------------------------------------------------------
+# ---- control and state --------------------------------------------------------------------------------------------
 
 
 @csrf_exempt
@@ -282,17 +281,6 @@ def state(request):
         **{name: [data.public(r) for r in data.records(name)]
            for name in (data.CUSTOMERS, data.ITEMS, data.TERMS, data.UNITS, data.TAX_GROUPS, data.PRICE_LINES)},
     })
-
-
-@csrf_exempt
-def seed(request):
-    if request.method != "POST":
-        return JsonResponse({"error": "POST the master data as JSON"}, status=405)
-    try:
-        counts = seed_master_data(json.loads(request.body or b"{}"))
-    except (ValueError, TypeError, AttributeError) as exc:
-        return JsonResponse({"error": f"bad seed request: {exc}"}, status=400)
-    return JsonResponse({"loaded": counts})
 
 
 def _locked_response() -> HttpResponse:
@@ -310,7 +298,6 @@ _COMPANY = _ENV + rf"/api/v2\.0/companies\((?P<company>{_KEY})\)"
 urlpatterns = [
     re_path(r"^_control$", control, name="business-central-sandbox-control"),
     re_path(r"^_state$", state, name="business-central-sandbox-state"),
-    re_path(r"^_seed$", seed, name="business-central-sandbox-seed"),
     re_path(r"^login/(?P<tenant>[^/]+)/oauth2/v2\.0/token$", token),
     re_path(_ENV + r"/api/v2\.0/companies$", companies),
     re_path(_COMPANY + r"$", company_entity),
