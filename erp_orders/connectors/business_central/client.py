@@ -176,7 +176,7 @@ def raise_for_bc_error(response: httpx.Response, *, action: str, writing: bool =
             "with permission sets for sales orders, and that BUSINESS_CENTRAL_TENANT_ID / _ENVIRONMENT are right.",
             **common)
     if issubclass(kind, TransientError):
-        maybe_done = (" The request may have been carried out; the next attempt looks the order up first."
+        maybe_done = (" The request may have been carried out; the next attempt checks Business Central first."
                       if status in (502, 504) and writing else "")
         raise kind(f"{LABEL} could not {action} right now ({vendor}: {said}); will retry.{maybe_done}", **common)
     if kind is NotFoundError and "segment 'companies'" in said:
