@@ -13,6 +13,7 @@ urlpatterns = [
     path("odoo/", include("erp_orders.connectors.odoo.sandbox")),
     path("oracle/", include("erp_orders.connectors.oracle.sandbox")),
     path("netsuite/", include("erp_orders.connectors.netsuite.sandbox")),
+    path("business_central/", include("erp_orders.connectors.business_central.sandbox")),
     path("slack/", include(slack_urls)),
     path("pagerduty/", include(pagerduty_urls)),
 ]
