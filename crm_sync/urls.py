@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from .connectors.pipedrive import webhook as pipedrive
 from .connectors.salesforce import webhook as salesforce
 
 urlpatterns = [
     path("salesforce/", salesforce.receive, name="webhook-salesforce"),
+    path("pipedrive/", pipedrive.receive, name="webhook-pipedrive"),
 ]
