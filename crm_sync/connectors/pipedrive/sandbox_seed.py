@@ -9,48 +9,72 @@ field. Idempotent: what exists (by name, or e-mail for persons) is kept.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from handoff_project.demo import catalogue
 
 from . import sandbox_records as records
-from .sandbox_schema import PAYMENT_TERMS_FIELD, VAT_NUMBER_FIELD, json_number
+from .sandbox_schema import BUSINESS_UNIT_FIELD, PAYMENT_TERMS_FIELD, VAT_NUMBER_FIELD, json_number
 
 # The country names Pipedrive's address lookup writes, for the catalogue's ISO codes.
 COUNTRY_NAMES = {"US": "United States", "DE": "Germany", "GB": "United Kingdom"}
 CURRENCY = "USD"
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """Ids of the catalogue's records in the sandbox, by their catalogue names."""
+
+    organizations: dict[str, int]  # account name → organization id
+    products: dict[str, int]  # product name → product id
+    persons: dict[str, int]  # account name → its contact's person id
+
+
 def seed_demo(close_date: dt.date | None = None) -> int:
     """Create what is missing; returns how many deals were created. `close_date`: the deals' expected close date
     (today when None: the ERP emulators refuse requested delivery dates in the past)."""
     close_date = close_date or dt.date.today()
-    organizations = {a["Name"]: _organization(a)["id"] for a in catalogue.SALESFORCE_ACCOUNTS}
-    products = {name: _product(name, code)["id"] for name, code in catalogue.SALESFORCE_PRODUCTS}
-    persons = {account: _person(organizations[account], first, last, email)["id"]
-               for account, first, last, email in catalogue.SALESFORCE_CONTACTS}  # fmt: skip
+    ids = seed_catalogue()
     created = 0
     for title, account, terms, lines, _shows in catalogue.SALESFORCE_OPPORTUNITIES:
         if records.find("deal", title=title, is_deleted=False):
             continue
-        create_deal(title, organizations[account], persons.get(account), terms, close_date,
-                    [(products[name], quantity, price, discount) for name, quantity, price, discount in lines])
+        create_deal(title, ids.organizations[account], ids.persons.get(account), terms, close_date,
+                    [(ids.products[name], quantity, price, discount) for name, quantity, price, discount in lines])
         created += 1
     return created
+
+
+def seed_catalogue() -> Catalogue:
+    """The catalogue's organizations, products and persons (those missing are created)."""
+    organizations = {a["Name"]: _organization(a)["id"] for a in catalogue.SALESFORCE_ACCOUNTS}
+    products = {name: _product(name, code)["id"] for name, code in catalogue.SALESFORCE_PRODUCTS}
+    persons = {account: _person(organizations[account], first, last, email)["id"]
+               for account, first, last, email in catalogue.SALESFORCE_CONTACTS}  # fmt: skip
+    return Catalogue(organizations, products, persons)
 
 
 def create_deal(title: str, org_id: int, person_id: int | None, terms: str, close_date: dt.date,
                 lines: list[tuple[int, str, str, str]]) -> dict:
     """An open deal with its products, as a rep builds it (lines: product id, quantity, unit price, discount %)."""
-    deal = records.create("deal", {
-        "title": title, "org_id": org_id, "person_id": person_id, "currency": CURRENCY, "status": "open",
-        "expected_close_date": close_date.isoformat(), "custom_fields": {PAYMENT_TERMS_FIELD: terms},
-    })  # fmt: skip
-    for product_id, quantity, price, discount in lines:
-        records.create("deal product", {
-            "product_id": product_id, "quantity": json_number(quantity), "item_price": json_number(price),
-            "discount": json_number(discount), "discount_type": "percentage",
-        }, parent=deal)  # fmt: skip
+    deal = records.create("deal", deal_body(title, org_id, person_id, terms, close_date))
+    for line in lines:
+        records.create("deal product", deal_product_body(*line), parent=deal)
     return records.get("deal", deal["id"])
+
+
+def deal_body(title: str, org_id: int, person_id: int | None, terms: str, close_date: dt.date,
+              business_unit: str = "") -> dict:
+    """The POST /api/v2/deals body of an open deal (payment terms and business unit in their Text custom fields)."""
+    custom_fields = {PAYMENT_TERMS_FIELD: terms, **({BUSINESS_UNIT_FIELD: business_unit} if business_unit else {})}
+    return {"title": title, "org_id": org_id, "person_id": person_id, "currency": CURRENCY, "status": "open",
+            "expected_close_date": close_date.isoformat(), "custom_fields": custom_fields}  # fmt: skip
+
+
+def deal_product_body(product_id: int, quantity: str, price: str, discount: str) -> dict:
+    """The POST /api/v2/deals/{id}/products body of one line (catalogue amounts are text)."""
+    return {"product_id": product_id, "quantity": json_number(quantity), "item_price": json_number(price),
+            "discount": json_number(discount), "discount_type": "percentage"}  # fmt: skip
 
 
 def _organization(account: dict) -> dict:
