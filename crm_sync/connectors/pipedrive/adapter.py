@@ -77,7 +77,7 @@ class PipedriveAdapter:
         deal_id = _checked_id(crm_id)
         fields = {_required_field("PIPEDRIVE_ORDER_NUMBER_FIELD"): order_number,
                   _required_field("PIPEDRIVE_SYNC_STATUS_FIELD"): "Created"}  # fmt: skip
-        with event_context(crm_record_id=str(deal_id), erp_order_number=order_number), self._client_factory() as pd:
+        with event_context(crm_record_id=str(deal_id), erp_order_number=order_number[:64]), self._client_factory() as pd:
             pd.patch(f"/api/v2/deals/{deal_id}", {"custom_fields": fields})
 
     def flag_deal(self, crm_id: str, message: str) -> None:
