@@ -15,14 +15,8 @@ from crm_sync.connectors.pipedrive.sandbox_webhooks import wait_for_deliveries
 from handoff_project.demo import catalogue
 from handoff_project.integration.models import InboundEvent
 from handoff_project.sandbox import store
+from tests.crm_sync.pipedrive_support import pipedrive_sandbox  # noqa: F401 - fixture (autouse)
 from handoff_project.sandbox.wiring import sandbox_environment
-
-
-@pytest.fixture(autouse=True)
-def pipedrive_sandbox(sandbox_urls, settings):
-    settings.PIPEDRIVE_SANDBOX_WEBHOOK_RETRY_DELAYS = [0.1, 0.1]
-    yield sandbox_urls
-    assert wait_for_deliveries(timeout=30)
 
 
 @pytest.fixture
@@ -112,7 +106,8 @@ def test_an_unknown_deal_is_404_and_a_body_that_is_not_json_is_400(api):
     refused(api.get("deals/999"), 404, "Deal not found")
     refused(api.patch("deals/999", json={"title": "x"}), 404, "Deal not found")
     deal = ok(api.post("deals", json={"title": "x"}))
-    refused(api.patch(f"deals/{deal['id']}", content=b"{oops", headers={"Content-Type": "application/json"}), 400, "not valid JSON")
+    garbled = api.patch(f"deals/{deal['id']}", content=b"{oops", headers={"Content-Type": "application/json"})
+    refused(garbled, 400, "not valid JSON")
 
 
 def test_deal_products_carry_name_currency_and_sum_and_keep_the_deal_value_in_step(api):
@@ -164,7 +159,8 @@ def test_the_deals_list_filters_by_status_and_update_time_and_pages_with_a_curso
 
 
 def test_persons_get_first_and_last_name_and_products_are_listed_by_ids(api):
-    person = ok(api.post("persons", json={"name": "Dana Whitfield", "emails": [{"value": "dana@acme.example", "primary": True}]}))
+    emails = [{"value": "dana@acme.example", "primary": True}]
+    person = ok(api.post("persons", json={"name": "Dana Whitfield", "emails": emails}))
     assert (person["first_name"], person["last_name"]) == ("Dana", "Whitfield")
     products = [ok(api.post("products", json={"name": f"P{n}"}))["id"] for n in range(3)]
     listed = ok(api.get("products", params={"ids": f"{products[0]},{products[2]}"}))

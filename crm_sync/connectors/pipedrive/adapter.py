@@ -121,7 +121,7 @@ def _required_field(setting: str) -> str:
 
 def _checked_id(crm_id) -> int:
     text = str(crm_id).strip()
-    if not text.isdigit() or int(text) <= 0:
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
         raise NotFoundError(f"{crm_id!r} is not a Pipedrive deal id (a positive whole number); check the webhook payload",
                             system=SYSTEM)
     return int(text)

@@ -43,7 +43,8 @@ MAX_PAGE = 500  # Pipedrive's largest `limit`
 # HTTP status → (error class, what it means for the person reading the message).
 STATUS_ERRORS = {
     400: (RemoteValidationError, "Pipedrive did not accept the request's content"),
-    401: (AuthenticationError, "the API token is invalid or revoked; check PIPEDRIVE_API_TOKEN (one active token per user and company)"),
+    401: (AuthenticationError,
+          "the API token is invalid or revoked; check PIPEDRIVE_API_TOKEN (one active token per user and company)"),
     402: (ConfigurationError, "the Pipedrive company account is not open (trial over or payment missing)"),
     403: (AuthenticationError, "the integration user may not do this; give it the permission or use an admin's token"),
     404: (NotFoundError, "the record does not exist or is not visible to the integration user"),

@@ -4,7 +4,8 @@ Inputs are records as GET /api/v2/… returns them: a deal (custom fields in its
 40-character field hashes the caller names), its deal products, the products they point at (for code, unit and list
 price), the organization (address as an object of components) and the person. Numbers arrive as `Decimal` (our client
 parses JSON that way) or int/float from elsewhere; all go through `to_decimal`. Country names become ISO codes through
-the Salesforce connector's table, never by guessing.
+the Salesforce connector's table, never by guessing; timestamps (v2's RFC 3339 "2024-09-27T14:25:28Z", v1's
+"2024-09-27 14:25:28", both UTC) are read by its `parse_datetime` too.
 
 Deal products: `discount_type` "percentage" is a percentage of the line; "amount" is taken off the line total
 (quantity × item price) and becomes the equivalent percentage. With `tax_method` "inclusive" the item price contains
@@ -18,7 +19,14 @@ import datetime as dt
 from decimal import Decimal
 
 from crm_sync.connectors.base import WonDeal
-from crm_sync.connectors.salesforce.mappers import country_code, domain_of, parse_date, region_code, to_decimal
+from crm_sync.connectors.salesforce.mappers import (
+    country_code,
+    domain_of,
+    parse_date,
+    parse_datetime,
+    region_code,
+    to_decimal,
+)
 from handoff_project.integration.canonical import Address, Contact, Deal, LineItem, Money, Party, Terms
 
 SYSTEM = "pipedrive"
@@ -212,15 +220,6 @@ def custom_field_text(record: dict, key: str) -> str:
     if isinstance(value, dict):
         value = value.get("value")
     return _text(value)
-
-
-def parse_datetime(value) -> dt.datetime | None:
-    """v2 timestamps are RFC 3339 ("2024-09-27T14:25:28Z"); v1's "2024-09-27 14:25:28" is UTC too."""
-    text = _text(value)
-    if not text:
-        return None
-    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def _date_of(value) -> dt.date | None:

@@ -142,7 +142,7 @@ def _deal_matches(record: dict, query) -> bool:
             return False
     elif record["is_deleted"] or (statuses and record["status"] not in statuses):
         return False
-    ids = {int(i) for i in query.get("ids", "").split(",") if i.strip().isdigit()}
+    ids = _ids(query)
     if ids and record["id"] not in ids:
         return False
     for name in ("owner_id", "person_id", "org_id", "pipeline_id", "stage_id"):
@@ -160,7 +160,7 @@ def collection(request, entity: str):
     if request.method == "POST":
         return _answer(records.create(entity, _json_body(request)))
     _allow(request, "GET")
-    ids = {int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()}
+    ids = _ids(request.GET)
     found = [r for r in records.records_of(entity) if not r.get("is_deleted") and (not ids or r["id"] in ids)]
     return _page(found, request, ("id", "update_time", "add_time"))
 
@@ -206,9 +206,15 @@ def _page(found: list[dict], request, sorts: tuple[str, ...], default_sort: str 
 
 def _limit(request) -> int:
     text = request.GET.get("limit", str(DEFAULT_LIMIT))
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
         raise SandboxApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, got {text!r}")
     return int(text)
+
+
+def _ids(query) -> set[int]:
+    """`ids`: a comma separated list of up to 100 ids (what is not an id is ignored, as unknown ids are)."""
+    parts = [part.strip() for part in query.get("ids", "").split(",")]
+    return {int(part) for part in parts[:100] if part.isascii() and part.isdigit()}
 
 
 def _cursor(offset: int) -> str:

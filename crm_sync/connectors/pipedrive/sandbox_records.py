@@ -123,7 +123,7 @@ def delete(entity: str, record_id) -> dict:
 
 def get(entity: str, record_id) -> dict:
     spec = SPECS[entity]
-    record = store.get(SYSTEM, spec.collection, str(record_id)) if str(record_id).isdigit() else None
+    record = store.get(SYSTEM, spec.collection, str(record_id)) if _is_id(str(record_id)) else None
     if record is None:
         raise not_found(spec.name)
     return record
@@ -205,6 +205,10 @@ def _locked_row(spec: EntitySpec, record_id) -> SandboxRecord:
     if row is None:
         raise not_found(spec.name)
     return row
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _next_id(spec: EntitySpec) -> int:

@@ -16,16 +16,15 @@ Only the change to won is delivered (the sandbox's subscription stands for "deal
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 
 import httpx
 from django.conf import settings
-from django.db import connection, transaction
 
 from handoff_project.integration.http import shared_ssl_context
 from handoff_project.sandbox import store
+from handoff_project.sandbox.deliveries import start_after_commit, wait_for_deliveries  # noqa: F401 (tests wait)
 
 from .sandbox_schema import SYSTEM, now_timestamp
 
@@ -34,9 +33,6 @@ COMPANY_ID = 7654321
 WEBHOOK_ID = 884
 RETRY_DELAYS_S = (1.0, 3.0)  # after the first and the second failed attempt: three tries in all
 TIMEOUT_S = 10.0  # Pipedrive waits 10 seconds for an answer
-
-_threads: set[threading.Thread] = set()
-_threads_lock = threading.Lock()
 
 
 def queue_deal_won(before: dict, deal: dict, *, url: str | None = None, host: str = "") -> dict:
@@ -75,48 +71,26 @@ def queue_deal_won(before: dict, deal: dict, *, url: str | None = None, host: st
         "payload": {"meta": meta, "data": data, "previous": previous},
     }
     store.put(SYSTEM, COLLECTION, event_id, delivery)
-    transaction.on_commit(lambda: _start(event_id))
+    start_after_commit(_deliver, event_id, name=f"pd-webhook-{event_id}")
     return delivery
 
 
-def wait_for_deliveries(timeout: float = 30.0) -> bool:
-    """Wait until every delivery thread started so far has finished (tests, demo shutdown). True if all did."""
-    deadline = time.monotonic() + timeout
-    with _threads_lock:
-        pending = list(_threads)
-    for thread in pending:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return not any(t.is_alive() for t in pending)
-
-
-def _start(event_id: str) -> None:
-    thread = threading.Thread(target=_deliver, args=(event_id,), name=f"pd-webhook-{event_id}", daemon=True)
-    with _threads_lock:
-        _threads.add(thread)
-    thread.start()
-
-
 def _deliver(event_id: str) -> None:
-    try:
-        delivery = store.get(SYSTEM, COLLECTION, event_id)
-        delays = list(getattr(settings, "PIPEDRIVE_SANDBOX_WEBHOOK_RETRY_DELAYS", RETRY_DELAYS_S))
-        for attempt in range(1, len(delays) + 2):
-            delivery["payload"]["meta"]["attempt"] = attempt
-            result = _post(delivery["url"], json.dumps(delivery["payload"]).encode())
-            delivery["attempts"].append({"attempt": attempt, "at": now_timestamp(), **result})
-            delivery["http_status"] = result["http_status"]
-            if result["delivered"]:
-                delivery["status"], delivery["delivered_at"] = "delivered", now_timestamp()
-            else:
-                delivery["status"] = "failed" if attempt > len(delays) else "retrying"
-            store.put(SYSTEM, COLLECTION, event_id, delivery)
-            if delivery["status"] != "retrying":
-                break
-            time.sleep(delays[attempt - 1])
-    finally:
-        connection.close()  # this thread's own database connection
-        with _threads_lock:
-            _threads.discard(threading.current_thread())
+    delivery = store.get(SYSTEM, COLLECTION, event_id)
+    delays = list(getattr(settings, "PIPEDRIVE_SANDBOX_WEBHOOK_RETRY_DELAYS", RETRY_DELAYS_S))
+    for attempt in range(1, len(delays) + 2):
+        delivery["payload"]["meta"]["attempt"] = attempt
+        result = _post(delivery["url"], json.dumps(delivery["payload"]).encode())
+        delivery["attempts"].append({"attempt": attempt, "at": now_timestamp(), **result})
+        delivery["http_status"] = result["http_status"]
+        if result["delivered"]:
+            delivery["status"], delivery["delivered_at"] = "delivered", now_timestamp()
+        else:
+            delivery["status"] = "failed" if attempt > len(delays) else "retrying"
+        store.put(SYSTEM, COLLECTION, event_id, delivery)
+        if delivery["status"] != "retrying":
+            return
+        time.sleep(delays[attempt - 1])
 
 
 def _post(url: str, body: bytes) -> dict:

@@ -153,7 +153,7 @@ def trigger_of(delivery: Delivery) -> Trigger:
                        ignored_because=f"{what}: the deal was already won (its status did not change)")
     if _text(previous.get("status")).lower() == WON:
         return Trigger(delivery.entity_id, name, ignored_because=f"{what}: previous status was won too, not a new win")
-    if not delivery.entity_id.isdigit():
+    if not (delivery.entity_id.isascii() and delivery.entity_id.isdigit()):
         return Trigger(delivery.entity_id, name, ignored_because=f"{what}: no deal id in the delivery")
     return Trigger(delivery.entity_id, name, won=True)
 
