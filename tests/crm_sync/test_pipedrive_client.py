@@ -176,3 +176,13 @@ def test_missing_configuration_is_said_before_any_request(settings, setting, say
     setattr(settings, setting, "")
     with pytest.raises(ConfigurationError, match=says):
         PipedriveClient()
+
+
+def test_an_api_token_in_a_url_would_not_reach_the_event_log_either(api):
+    """The client never puts the token in a URL (v1's api_token parameter); should a caller pass a server-given
+    URL that carries one, the kernel's redaction still keeps it out of the logged endpoint."""
+    api.get("/api/v1/notes").mock(return_value=httpx.Response(200, json={"success": True, "data": []}))
+    with PipedriveClient() as pipedrive:
+        pipedrive.get(f"/api/v1/notes?deal_id=5&api_token={TOKEN}")
+    endpoint = Event.objects.get(system="pipedrive").endpoint
+    assert TOKEN not in endpoint and "api_token=[REDACTED]" in endpoint and "deal_id=5" in endpoint
