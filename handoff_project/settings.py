@@ -301,6 +301,11 @@ PIPEDRIVE_WEBHOOK_PASSWORD = os.environ.get("PIPEDRIVE_WEBHOOK_PASSWORD", "")
 PIPEDRIVE_ORDER_NUMBER_FIELD = os.environ.get("PIPEDRIVE_ORDER_NUMBER_FIELD", "")
 PIPEDRIVE_SYNC_STATUS_FIELD = os.environ.get("PIPEDRIVE_SYNC_STATUS_FIELD", "")
 PIPEDRIVE_WEBHOOK_URL = os.environ.get("PIPEDRIVE_WEBHOOK_URL", "")
+# Keys of the custom fields the adapter reads (Text fields; empty: not read, and the pipeline's defaults apply):
+# payment terms and business unit on the deal, the VAT number on the organisation.
+PIPEDRIVE_PAYMENT_TERMS_FIELD = os.environ.get("PIPEDRIVE_PAYMENT_TERMS_FIELD", "")
+PIPEDRIVE_BUSINESS_UNIT_FIELD = os.environ.get("PIPEDRIVE_BUSINESS_UNIT_FIELD", "")
+PIPEDRIVE_VAT_NUMBER_FIELD = os.environ.get("PIPEDRIVE_VAT_NUMBER_FIELD", "")
 
 NETSUITE_ENABLED = env_bool("NETSUITE_ENABLED", False)
 NETSUITE_BASE_URL = os.environ.get("NETSUITE_BASE_URL", "")  # https://<account>.suitetalk.api.netsuite.com

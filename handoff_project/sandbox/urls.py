@@ -7,6 +7,7 @@ from exceptions_queue.sandbox_receivers import pagerduty_urls, slack_urls
 urlpatterns = [
     path("salesforce/", include("crm_sync.connectors.salesforce.sandbox")),
     path("hubspot/", include("crm_sync.connectors.hubspot.sandbox")),
+    path("pipedrive/", include("crm_sync.connectors.pipedrive.sandbox")),
     path("sap/", include("erp_orders.connectors.sap.sandbox_purchasing")),
     path("sap/", include("erp_orders.connectors.sap.sandbox_master_data")),
     path("sap/", include("erp_orders.connectors.sap.sandbox")),

@@ -43,6 +43,10 @@ def sandbox_environment(base_url: str, credentials: dict[str, str], *, alerts: b
         # the custom fields of the Pipedrive sandbox that receive the order number and the sync status
         "PIPEDRIVE_ORDER_NUMBER_FIELD": "8f4b27ce6a1d2e9b0c3f5a7d9e1b3c5f7a9d1e3b",
         "PIPEDRIVE_SYNC_STATUS_FIELD": "2c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c",
+        # and those it reads: payment terms and business unit on the deal, the VAT number on the organisation
+        "PIPEDRIVE_PAYMENT_TERMS_FIELD": "5e1d9c3b7a2f4e6d8c0b1a3f5e7d9c2b4a6f8e0d",
+        "PIPEDRIVE_BUSINESS_UNIT_FIELD": "9a7c5e3b1d2f4a6c8e0d2b4f6a8c1e3d5b7f9a2c",
+        "PIPEDRIVE_VAT_NUMBER_FIELD": "3f6b9e2d5a8c1f4e7b0d3a6c9f2e5b8d1a4c7e0f",
     }
     if alerts:
         env["SLACK_WEBHOOK_URL"] = f"{sandbox}/slack/services/T0SANDBOX/B0SANDBOX/{credentials.get('SLACK_TOKEN', 'sandbox')}"
