@@ -41,7 +41,9 @@ class JsonFormatter(logging.Formatter):
             if value not in (None, ""):
                 line[name] = value
         for name, value in vars(record).items():
-            if name not in _STANDARD_ATTRIBUTES and name not in line and not name.startswith("_"):
+            if name in _STANDARD_ATTRIBUTES or name in CONTEXT_FIELDS or name in line or name.startswith("_"):
+                continue
+            if value is not None:
                 line[name] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

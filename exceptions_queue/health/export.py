@@ -36,7 +36,7 @@ def report_rows(report: WeeklyReport) -> list[list[str]]:
                      line.status, str(reading.denominator), reading.detail])
     for flow in report.flows:
         rows.append(["flow success rate", flow.label, _percent(flow.success_rate), "%", "", "", str(flow.started),
-                     f"succeeded {flow.succeeded}, failed {flow.failed}, still open {flow.open}"])
+                     f"succeeded {flow.succeeded}, failed {flow.failed}, in flight or closed {flow.other}"])
     for step, kind, arrived, still_open in report.dead_letters:
         rows.append(["dead letters", f"{step} / {kind}", str(arrived), "dead letters", "", "", str(arrived),
                      f"{still_open} still open"])
@@ -120,8 +120,8 @@ def report_pdf(report: WeeklyReport) -> bytes:
              [[t.metric.label, t.value_text, t.metric.target_text, t.status, t.reading.detail] for t in report.targets],
              (52, 20, 20, 18, 80))
     pdf.section("Success rate per flow")
-    pdf.grid(["Flow", "Success rate", "Started", "Succeeded", "Failed", "Still open"],
-             [[f.label, f"{_percent(f.success_rate) or '-'} %", f.started, f.succeeded, f.failed, f.open] for f in report.flows],
+    pdf.grid(["Flow", "Success rate", "Started", "Succeeded", "Failed", "In flight/closed"],
+             [[f.label, f"{_percent(f.success_rate) or '-'} %", f.started, f.succeeded, f.failed, f.other] for f in report.flows],
              (60, 26, 26, 26, 26, 26))
     pdf.section(f"Dead letters by category ({report.dead_letter_total} this week)")
     pdf.grid(["Step", "Error", "Arrived", "Still open"], [list(row) for row in report.dead_letters], (40, 90, 30, 30))

@@ -30,7 +30,7 @@ def report_body(report: WeeklyReport) -> str:
               for t in report.targets]
     lines += ["", "Success rate per flow:"]
     lines += [f"  {f.label}: {f'{f.success_rate:.1%}' if f.success_rate is not None else 'no data'} "
-              f"({f.succeeded} succeeded, {f.failed} failed, {f.open} still open)" for f in report.flows]
+              f"({f.succeeded} succeeded, {f.failed} failed, {f.other} in flight or closed)" for f in report.flows]
     lines += ["", f"Dead letters this week: {report.dead_letter_total}", "",
               "The CSV and PDF are attached; the report page is "
               f"{settings.PUBLIC_BASE_URL.rstrip('/')}/ops/reports/sla/?week={report.week.iso}"]

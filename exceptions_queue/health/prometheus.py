@@ -27,7 +27,7 @@ import time
 import prometheus_client
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from prometheus_client import multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -113,7 +113,7 @@ class IntegrationCollector:
                          handoffs.filter(created_in_erp_at__isnull=False), SecondsBetween("created_in_erp_at", "received_at"),
                          label="erp_system", buckets=LATENCY_BUCKETS)
         yield _histogram("handoff_http_request_duration_seconds", "Duration of HTTP exchanges with each CRM and ERP.",
-                         http_exchanges(), "duration_ms", label="system", buckets=HTTP_BUCKETS, scale=1000.0)
+                         http_exchanges(), F("duration_ms"), label="system", buckets=HTTP_BUCKETS, scale=1000.0)
 
     def _erp_availability(self):
         now = timezone.now()

@@ -2,7 +2,8 @@
 in the PDF.
 
 * the seven targets (targets.METRICS) for the week;
-* success rate per flow (flows.FLOWS): units started that week, how many succeeded, failed, are still open;
+* success rate per flow (flows.FLOWS): units started that week, how many succeeded, failed, or
+  neither (still in flight, or closed by a person's decision);
 * dead-letter volume per category (the step that failed × the kind of error), and how many are still open;
 * average resolution time of manual interventions: exceptions a person resolved that week (per team) and dead
   letters a person re-queued or discarded that week;
@@ -52,7 +53,8 @@ class FlowLine:
     failed: int
 
     @property
-    def open(self) -> int:
+    def other(self) -> int:
+        """Neither succeeded nor failed: still in flight, or closed by a person (rejected, discarded)."""
         return self.started - self.succeeded - self.failed
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from crosswalk.models import TransformationLog
@@ -19,7 +19,7 @@ from exceptions_queue.models import TEAM_FOR_TYPE, DeadLetter, ExceptionType, Ha
 from handoff_project.integration.models import Outcome
 
 from . import catalogue as c
-from .backfill import append_event, set_timestamps
+from .backfill import append_events, dated_event
 
 # Median HTTP response time per system, ms (a lognormal spread around it).
 RESPONSE_MS = {"sap": 420, "netsuite": 650, "business_central": 300, "oracle": 820, "odoo": 180,
@@ -48,10 +48,18 @@ class Story:
 
     handoff: Handoff
     rng: random.Random
+    events: list = field(default_factory=list)
+    resolutions: list = field(default_factory=list)
 
     def event(self, event_type: str, at: dt.datetime, **fields):
-        append_event(event_type, at=at, handoff_id=self.handoff.pk, crm_record_id=self.handoff.crm_record_id,
-                     erp_order_number=fields.pop("erp_order_number", ""), **fields)
+        self.events.append(dated_event(event_type, at=at, handoff_id=self.handoff.pk, crm_record_id=self.handoff.crm_record_id,
+                                       erp_order_number=fields.pop("erp_order_number", ""), **fields))
+
+    def write(self) -> None:
+        append_events(sorted(self.events, key=lambda e: e.created_at))
+        for at in {row.created_at for row in self.resolutions}:  # one crosswalk pass, one timestamp
+            batch = TransformationLog.objects.bulk_create([row for row in self.resolutions if row.created_at == at])
+            TransformationLog.objects.filter(pk__in=[row.pk for row in batch]).update(created_at=at)
 
     def http(self, system: str, method: str, path: str, at: dt.datetime, status: int = 200, **fields) -> dt.datetime:
         duration = int(min(self.rng.lognormvariate(0, 0.45) * RESPONSE_MS[system], 15000))
@@ -95,6 +103,7 @@ def write_deal(*, rng: random.Random, crm_id: str, crm: str, erp: str, received:
     t = _decide(story, scenario, t, fields, users, now, unresolved, failed_input)
     if fields["state"] == HandoffState.WRITTEN_BACK:
         t = _create_order(story, erp, crm, t, fields)
+    story.write()
     for name, value in fields.items():
         setattr(handoff, name, value)
     Handoff.objects.filter(pk=handoff.pk).update(**fields, received_at=received, updated_at=min(t, now))
@@ -107,9 +116,9 @@ def _resolve(story: Story, account: dict, products: list, scenario: str, t: dt.d
     failed = ("account", account["BusinessPartnerFullName"]) if scenario == "customer_not_found" else ("", "")
 
     def log(kind, field_name, text, output, confidence, rule):
-        row = TransformationLog.objects.create(handoff_id=pk, kind=kind, field=field_name, input_text=text, output=output,
-                                               rule=rule, confidence=Decimal(str(round(confidence, 4))), accepted=bool(output))
-        set_timestamps(row, created_at=t)
+        story.resolutions.append(TransformationLog(
+            handoff_id=pk, kind=kind, field=field_name, input_text=text, output=output, rule=rule,
+            confidence=Decimal(str(round(confidence, 4))), accepted=bool(output), created_at=t))
 
     customer_found = scenario != "customer_not_found"
     log("customer", "account", account["BusinessPartnerFullName"], account["BusinessPartner"] if customer_found else "",

@@ -1,6 +1,7 @@
 /* The health dashboard's charts (uPlot, vendored in static/vendor/uplot/). The server renders the panel with its
    numbers as JSON (#dashboard-series); this draws one chart per [data-chart] from it, again after every HTMX swap
-   of the panel (range buttons, the minute refresh) and on resize. No data → a sentence instead of an empty chart. */
+   of the panel (range buttons, the minute refresh) and on resize. No data → a sentence instead of an empty chart.
+   Rates and response times join across buckets without data (no traffic is no news, not a drop to zero). */
 (function () {
   "use strict";
   var COLORS = ["#2759c5", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d"];
@@ -37,13 +38,13 @@
     var series = [{}].concat(lines.map(function (line, i) {
       return {
         label: line.label, stroke: line.color || COLORS[i % COLORS.length], width: 2, dash: line.dash,
-        spanGaps: false, value: function (u, v) { return format(v); }, paths: line.steps ? uPlot.paths.stepped({ align: 1 }) : undefined,
+        spanGaps: !!line.joined, points: { size: 4 }, value: function (u, v) { return format(v); }, paths: line.steps ? uPlot.paths.stepped({ align: 1 }) : undefined,
       };
     }));
     var opts = {
       width: Math.max(el.clientWidth, 280), height: 220, series: series,
       scales: { x: { time: true } },
-      axes: [{}, { values: function (u, ticks) { return ticks.map(format); }, size: 64 }],
+      axes: [{}, { values: function (u, ticks) { return ticks.map(format); }, size: 76 }],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
     };
@@ -62,13 +63,13 @@
       events: [[{ label: "events / h", values: data.events.per_hour },
                 { label: "failed / h", color: "#b91c1c", values: data.events.failed_per_hour }],
                count, "No event in this range."],
-      success: [flows.map(function (f) { return { label: f.label, values: f.success_rate }; }), percent,
+      success: [flows.map(function (f) { return { label: f.label, values: f.success_rate, joined: true }; }), percent,
                 "No handoff or invoice settled in this range."],
       latency: [[].concat.apply([], flows.map(function (f, i) {
-        return [{ label: f.label + " p95", color: COLORS[i], values: f.latency_p95 },
-                { label: f.label + " avg", color: COLORS[i], dash: [5, 4], values: f.latency_avg }];
+        return [{ label: f.label + " p95", color: COLORS[i], values: f.latency_p95, joined: true },
+                { label: f.label + " avg", color: COLORS[i], dash: [5, 4], values: f.latency_avg, joined: true }];
       })), seconds, "Nothing finished processing in this range."],
-      api: [Object.keys(data.api).map(function (k) { return { label: data.api[k].label, values: data.api[k].p95_ms, dash: data.api[k].is_erp ? undefined : [4, 3] }; }),
+      api: [Object.keys(data.api).map(function (k) { return { label: data.api[k].label, values: data.api[k].p95_ms, joined: true, dash: data.api[k].is_erp ? undefined : [4, 3] }; }),
             ms, "No HTTP exchange with a CRM or ERP in this range."],
       dlq: [[{ label: "open dead letters", color: "#b91c1c", values: data.dlq_depth, steps: true }], count,
             "The dead-letter queue stayed empty in this range."],
