@@ -145,7 +145,7 @@ def _event_counts(span: TimeRange, x: list[int]) -> dict:
 def _flows(span: TimeRange, x: list[int]) -> tuple[list[FlowHealth], dict]:
     health, series = [], {}
     for flow in FLOWS:
-        units = flow.units().filter(**{f"{flow.started}__gte": span.since, f"{flow.started}__lte": span.until})
+        units = flow.started_between(span.since, span.until)
         counted = _index(
             units.annotate(bucket=Bucket(flow.started, span.granularity)).values("bucket")
             .annotate(started=Count("pk"), succeeded=Count("pk", filter=flow.succeeded),

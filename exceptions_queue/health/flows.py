@@ -37,6 +37,10 @@ class Flow:
     failed: Q
     records_url: str  # where a person sees the units (ops UI)
 
+    def started_between(self, since, until) -> QuerySet:
+        """Units that started in [since, until)."""
+        return self.units().filter(**{f"{self.started}__gte": since, f"{self.started}__lt": until})
+
     def latency(self) -> Expression:
         """Seconds from start to the end of processing."""
         return SecondsBetween(self.finished(), self.started)

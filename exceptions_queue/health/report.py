@@ -112,7 +112,7 @@ def weekly_report(week: Week) -> WeeklyReport:
 def flow_lines(week: Week) -> list[FlowLine]:
     lines = []
     for flow in FLOWS:
-        units = flow.units().filter(**{f"{flow.started}__gte": week.start, f"{flow.started}__lt": week.end})
+        units = flow.started_between(week.start, week.end)
         numbers = units.aggregate(started=Count("pk"), succeeded=Count("pk", filter=flow.succeeded),
                                   failed=Count("pk", filter=flow.failed))
         lines.append(FlowLine(flow.name, flow.label, numbers["started"], numbers["succeeded"], numbers["failed"]))

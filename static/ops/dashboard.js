@@ -80,6 +80,8 @@
       var spec = charts[el.getAttribute("data-chart")];
       if (spec) draw(el, x, spec[0], spec[1], spec[2]);
     });
+    var first = document.querySelector("[data-chart]");
+    drawnWidth = first ? first.clientWidth : 0;
     window.dashboardRenders += 1;
     document.getElementById("dashboard-panel").setAttribute("data-rendered", String(window.dashboardRenders));
   }
@@ -90,6 +92,13 @@
     var panel = document.getElementById("dashboard-panel");
     if (panel && !panel.hasAttribute("data-rendered")) render();
   });
-  var resizeTimer;
-  window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(render, 200); });
+  // Redraw when the charts' width changes (a window resize, a scroll bar coming or going).
+  var resizeTimer, drawnWidth = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      var chart = document.querySelector("[data-chart]");
+      if (chart && chart.clientWidth !== drawnWidth) render();
+    }, 200);
+  });
 })();
