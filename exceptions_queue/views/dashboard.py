@@ -40,5 +40,6 @@ class MetricRecordsView(OpsPageMixin, TemplateView):
             raise Http404("No such metric.")
         week = targets.parse_week(self.request.GET.get("week"))
         reading = metric.measure(week)
-        return super().get_context_data(metric=metric, week=week, reading=reading, status=metric.status(reading),
+        return super().get_context_data(metric=metric, week=week, next_week=targets.Week(week.end), reading=reading,
+                                         status=metric.status(reading),
                                          table=target_records.RECORDS[metric.key](week), **kwargs)

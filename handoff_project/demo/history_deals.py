@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from crosswalk.models import TransformationLog
 from erp_orders.models import Approval, ApprovalState, Handoff, HandoffState, WritebackStatus
+from erp_orders.resolution import erp_reference
 from exceptions_queue.models import TEAM_FOR_TYPE, DeadLetter, ExceptionType, HandoffException
 from handoff_project.integration.models import Outcome
 
@@ -83,7 +84,7 @@ def write_deal(*, rng: random.Random, crm_id: str, crm: str, erp: str, received:
     handoff = Handoff(crm_system=crm, crm_record_id=crm_id, erp_system=erp, state=HandoffState.RECEIVED,
                       deal_name=f"{account['BusinessPartnerFullName']}: {products[0][0]}",
                       customer_name=account["BusinessPartnerFullName"], amount=amount, currency="USD",
-                      erp_reference=f"{crm[:2].upper()}-{crm_id}", erp_customer=account["BusinessPartner"],
+                      erp_reference=erp_reference(crm, crm_id), erp_customer=account["BusinessPartner"],
                       risk_level="low")
     handoff.skip_history_when_saving = True  # the history is these events, not a save made today
     handoff.save()
@@ -131,7 +132,7 @@ def _resolve(story: Story, account: dict, products: list, scenario: str, t: dt.d
         log("product", f"lines[{number}].product", name, "" if unmapped else material, confidence, "fuzzy_name" if confidence < 1 else "code_exact")
         if unmapped:
             failed = (f"lines[{number}].product", name)
-        if not unmapped:
+        else:
             log("tax_code", f"lines[{number}].tax_code", "", "O1", 1.0, "jurisdiction")
     return t + dt.timedelta(seconds=rng.uniform(0.5, 3)), failed
 
@@ -182,7 +183,7 @@ def _decide(story: Story, scenario: str, t: dt.datetime, fields: dict, users: di
             event_type = {"override": "check_overridden", "correction": "deal_corrected"}.get(how, "exception_resolved")
             data = {"user": "ops", "exception_id": exception.pk, "type": kind, "how": how}
             data.update({"override": {"field": field_name}, "correction": {"changes": {field_name: ["1890.00", "1800.00"]}}}.get(how, {}))
-            story.event(event_type, later, message=f"ops resolved the {kind.label.lower()} ({how})", data=data)
+            story.event(event_type, later, message=f"ops resolved the exception {kind.label!r} ({how})", data=data)
             story.event("requeued", later + SECOND, message="ops re-queued (exception → received)", data={"user": "ops"})
             closed.update(state=HandoffException.State.RESOLVED, resolved_at=later, resolved_by=users["ops"], resolution_kind=how)
         HandoffException.objects.filter(pk=exception.pk).update(**closed)
