@@ -27,4 +27,9 @@ urlpatterns = [
     path("events/history/", views.DealHistoryView.as_view(), name="deal-history"),
     path("events/<int:pk>/bodies/", views.EventBodiesView.as_view(), name="event-bodies"),
     path("alerts/", views.AlertListView.as_view(), name="alert-list"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/metrics/<slug:key>/", views.MetricRecordsView.as_view(), name="metric-records"),
+    path("reports/sla/", views.SlaReportView.as_view(), name="sla-report"),
+    path("reports/sla.csv", views.SlaReportFileView.as_view(kind="csv"), name="sla-report-csv"),
+    path("reports/sla.pdf", views.SlaReportFileView.as_view(kind="pdf"), name="sla-report-pdf"),
 ]

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "django_q",
+    "django_prometheus",
     "simple_history",
     "import_export",
     "handoff_project.integration",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "django.middleware.security.SecurityMiddleware",
     "handoff_project.sandbox.middleware.SandboxGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
 
 ROOT_URLCONF = "handoff_project.urls"
@@ -363,11 +366,36 @@ MONITORED_FLOWS = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "handoff@localhost")
 
+# --- Monitoring (exceptions_queue.health) ----------------------------------------------------------------------------
+# /metrics (Prometheus): open to these client addresses (REMOTE_ADDR; behind a proxy, list the proxy), or to any client
+# that sends "Authorization: Bearer <METRICS_BEARER_TOKEN>" when a token is set. Default: this machine only.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")
+# The weekly SLA report (CSV and PDF attached) goes to these addresses every Monday (django-q2 schedule).
+SLA_REPORT_EMAILS = env_list("SLA_REPORT_EMAILS")
+# The seed's seven targets ("Targets the product reports"), each overridable: ("above"|"below", threshold).
+MONITORING_TARGETS = {
+    "automation_rate": ("above", float(os.environ.get("TARGET_AUTOMATION_RATE", "0.85"))),
+    "field_accuracy": ("above", float(os.environ.get("TARGET_FIELD_ACCURACY", "0.98"))),
+    "order_creation_latency": ("below", float(os.environ.get("TARGET_ORDER_CREATION_SECONDS", "120"))),
+    "manual_intervention_rate": ("below", float(os.environ.get("TARGET_MANUAL_INTERVENTION_RATE", "0.15"))),
+    "three_way_auto_match_rate": ("above", float(os.environ.get("TARGET_THREE_WAY_AUTO_MATCH_RATE", "0.90"))),
+    "price_variance_rate": ("below", float(os.environ.get("TARGET_PRICE_VARIANCE_RATE", "0.10"))),
+    "high_confidence_share": ("above", float(os.environ.get("TARGET_HIGH_CONFIDENCE_SHARE", "0.95"))),
+}
+# A resolution "is confident" at or above this confidence (the confidence-distribution target).
+MONITORING_CONFIDENCE_THRESHOLD = float(os.environ.get("MONITORING_CONFIDENCE_THRESHOLD", "0.90"))
+
+# LOG_FORMAT=json: one JSON object per line with the deal's ids (handoff_project.json_logging); default: plain text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "handoff_project.json_logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "django_q": {"level": os.environ.get("Q_LOG_LEVEL", "WARNING")}},
 }

@@ -6,11 +6,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from exceptions_queue.views.metrics import metrics
+
 from . import health
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/ops/", permanent=False)),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics, name="prometheus-metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,5 +1,6 @@
 """factory-boy factories for tests: users with roles, handoffs (with a real canonical deal), exceptions, dead letters,
-transformation log rows and crosswalk entries. Events go through the kernel's `record_event` (see `handoff_event`)."""
+transformation log rows, crosswalk entries, supplier invoices and match runs. Events go through the kernel's
+`record_event` (see `handoff_event`); history at a given time through `event_at` and `backdate`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from crosswalk.models import CustomerMapping, ProductMapping, TransformationLog
 from erp_orders.models import Handoff, HandoffState
 from exceptions_queue.models import TEAM_FOR_TYPE, DeadLetter, ExceptionType, HandoffException
 from handoff_project.integration import canonical as c
+from handoff_project.demo.backfill import append_event, set_timestamps
 from handoff_project.integration.events import record_event
+from payables.models import Invoice, InvoiceStatus, MatchRun
 
 PASSWORD = "test-password-Ops-1"
 
@@ -202,3 +205,38 @@ def send_to_approval(handoff: Handoff, *, level: str = "high", deal_value: str =
     Handoff.objects.filter(pk=handoff.pk).update(state=state, risk_level=assessment.level, risk_factors=assessment.as_list())
     handoff.refresh_from_db()
     return handoff
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    status = InvoiceStatus.APPROVED
+    original_name = factory.Sequence(lambda n: f"invoice-{n}.pdf")
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    invoice_number = factory.Sequence(lambda n: f"INV-{n:05d}")
+    seller_name = "Northwind Components"
+    currency = "USD"
+    gross_total = Decimal("1190.00")
+
+
+class MatchRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MatchRun
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    outcome = "auto_approved"
+    duration_ms = 12.5
+
+
+def backdate(obj, **timestamps):
+    """Set auto_now_add timestamps (received_at, created_at…) to when the record's story happened."""
+    return set_timestamps(obj, **timestamps)
+
+
+def event_at(handoff: Handoff | None, event_type: str, at: dt.datetime, **fields):
+    """An event of the log dated `at` (the demo's backfill path; the log refuses moving an event afterwards)."""
+    if handoff is not None:
+        fields.setdefault("handoff_id", handoff.pk)
+        fields.setdefault("crm_record_id", handoff.crm_record_id)
+    return append_event(event_type, at=at, **fields)
