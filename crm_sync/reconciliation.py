@@ -47,10 +47,12 @@ def reconcile(crm_system: str, *, now: dt.datetime | None = None) -> Reconciled:
 
     now = now or timezone.now()
     state, created = ReconciliationCursor.objects.get_or_create(crm_system=crm_system)
-    if created or state.cursor is None:
+    first_run = created or state.cursor is None
+    if first_run:
         start = parse_datetime(getattr(settings, "RECONCILIATION_START", "") or "") or now
         state.cursor = start if timezone.is_aware(start) else timezone.make_aware(start)
-    since = state.cursor - dt.timedelta(seconds=settings.RECONCILIATION_OVERLAP_SECONDS)
+    # later runs look back a little: a deal changed while the previous poll ran is not skipped
+    since = state.cursor - dt.timedelta(seconds=0 if first_run else settings.RECONCILIATION_OVERLAP_SECONDS)
     adapter = get_crm_adapter(crm_system)
     listed = recovered = 0
     cursor = state.cursor

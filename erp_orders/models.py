@@ -66,6 +66,8 @@ class Handoff(models.Model):
     # ({"lines[1].unit_price": {"reason", "user", "at"}}) and where a hand-resolved customer came from.
     decisions = models.JSONField(default=dict, blank=True)
     erp_prices = models.JSONField(default=dict, blank=True, help_text="ERP unit price per line seen by validation.")
+    erp_costs = models.JSONField(default=dict, blank=True,
+                                 help_text="ERP unit cost per line seen by validation: the margin an approver sees.")
     closed_reason = models.TextField(blank=True)
     writeback_status = models.CharField(
         max_length=10, choices=WritebackStatus.choices, default=WritebackStatus.PENDING

@@ -41,7 +41,7 @@ from .resolution import Failure, resolve_deal
 from .risk import LOW, assess_risk, default_rules, risk_inputs
 from .routing import route_deal
 from .healing import create_with_healing
-from .validation import check_credit, check_minimum_order, check_prices
+from .validation import check_credit, check_minimum_order, check_prices, unit_costs
 
 ADVANCE_TASK = "erp_orders.tasks.advance_handoff"
 
@@ -76,10 +76,11 @@ def step_validate(handoff: Handoff) -> str:
     overridden = set((handoff.decisions or {}).get("overrides", {}))
     total = from_dict(Deal, handoff.deal).total.amount
     seen: dict[str, str] = {}
-    failures = check_prices(order, get_erp_adapter(handoff.erp_system), overridden=overridden, observed=seen)
+    adapter = get_erp_adapter(handoff.erp_system)
+    failures = check_prices(order, adapter, overridden=overridden, observed=seen)
     failures += check_minimum_order(order, total, overridden=overridden)
     failures += check_credit(order, total, erp_system=handoff.erp_system, overridden=overridden)
-    _save(handoff, erp_prices=seen)
+    _save(handoff, erp_prices=seen, erp_costs=unit_costs(order, adapter))
     if failures:
         return _to_exception(handoff, failures)
     return HandoffState.VALIDATED

@@ -141,3 +141,22 @@ def check_credit(order: OrderRequest, total: Decimal, *, erp_system: str, overri
                 "days_outstanding": credit.days_outstanding, "aging": credit.aging, "open_invoices": credit.open_invoices,
                 "strategic_account": credit.strategic_account},
     )]
+
+
+def unit_costs(order: OrderRequest, adapter: ERPAdapter) -> dict[str, str]:
+    """The ERP's unit cost per line number (for the margin approvers see). Best effort: a cost the ERP cannot give
+    is left out and logged, never a reason to stop the order."""
+    from handoff_project.integration.errors import IntegrationError
+    from handoff_project.integration.events import record_event
+
+    costs = {}
+    for line in order.lines:
+        try:
+            cost = adapter.get_unit_cost(material=line.material, currency=order.currency)
+        except IntegrationError as exc:
+            record_event("erp_cost_unavailable", system=adapter.system,
+                         message=f"line {line.line_number}: no cost for {line.material} ({exc}); the margin is not shown")
+            continue
+        if cost is not None and cost.currency == order.currency.upper():
+            costs[str(line.line_number)] = str(cost.amount)
+    return costs

@@ -26,7 +26,7 @@ from .models import HandoffException
 def approval_queue(*, level: str = "", open_only: bool = True) -> QuerySet[Approval]:
     """Open approvals, high risk first, then the window that ends soonest, then the oldest."""
     approvals = Approval.objects.select_related("handoff", "held_by", "decided_by").defer(
-        "handoff__deal", "handoff__order_request", "handoff__erp_prices"
+        "handoff__deal", "handoff__order_request", "handoff__erp_prices", "handoff__erp_costs"
     )
     if open_only:
         approvals = approvals.filter(state__in=OPEN_APPROVAL_STATES)
@@ -51,6 +51,18 @@ class PricedLine:
     erp_price: Decimal | None
     discount_percent: Decimal
     net: Decimal
+    unit_cost: Decimal | None = None
+
+    @property
+    def cost(self) -> Decimal | None:
+        return (self.unit_cost * self.quantity).quantize(Decimal("0.01")) if self.unit_cost is not None else None
+
+    @property
+    def margin(self) -> Decimal | None:
+        """Gross margin of the line in %: (net − cost) / net."""
+        if self.cost is None or not self.net:
+            return None
+        return ((self.net - self.cost) / self.net * 100).quantize(Decimal("0.1"))
 
     @property
     def discount_vs_list(self) -> Decimal | None:
@@ -95,6 +107,14 @@ class ApprovalContext:
     def deal_total(self) -> Decimal:
         return sum((line.net for line in self.lines), Decimal("0"))
 
+    @property
+    def deal_margin(self) -> Decimal | None:
+        """Gross margin of the whole deal in %, when the ERP gave a cost for every line."""
+        if not self.lines or any(line.cost is None for line in self.lines) or not self.deal_total:
+            return None
+        cost = sum((line.cost for line in self.lines), Decimal("0"))
+        return ((self.deal_total - cost) / self.deal_total * 100).quantize(Decimal("0.1"))
+
 
 def approval_context(handoff_id: int) -> ApprovalContext:
     handoff = Handoff.objects.get(pk=handoff_id)
@@ -113,7 +133,7 @@ def approval_context(handoff_id: int) -> ApprovalContext:
 def priced_lines(handoff: Handoff) -> list[PricedLine]:
     deal = handoff.deal or {}
     materials = {line["line_number"]: line["material"] for line in (handoff.order_request or {}).get("lines") or []}
-    prices = handoff.erp_prices or {}
+    prices, costs = handoff.erp_prices or {}, handoff.erp_costs or {}
     lines = []
     for line in deal.get("lines") or []:
         try:
@@ -129,6 +149,7 @@ def priced_lines(handoff: Handoff) -> list[PricedLine]:
             currency=line["unit_price"].get("currency", ""), unit_price=unit, list_price=list_price,
             erp_price=_decimal(prices.get(str(number))), discount_percent=discount,
             net=(quantity * unit * (100 - discount) / 100).quantize(Decimal("0.01")),
+            unit_cost=_decimal(costs.get(str(number))),
         ))
     return lines
 
@@ -137,7 +158,7 @@ def customer_history(handoff: Handoff) -> CustomerHistory:
     """Everything we know about this customer across the CRM, the ERP and our own records."""
     business_partner = sold_to(handoff)
     same_customer = Q(order_request__sold_to=business_partner) if business_partner else Q(customer_name=handoff.customer_name)
-    others = Handoff.objects.filter(same_customer).exclude(pk=handoff.pk).defer("deal", "order_request", "erp_prices")
+    others = Handoff.objects.filter(same_customer).exclude(pk=handoff.pk).defer("deal", "order_request", "erp_prices", "erp_costs")
     orders = list(others.exclude(erp_order_number="").order_by("-received_at")[:10])
     related_ids = [handoff.pk, *others.values_list("pk", flat=True)[:200]]
     exceptions = list(

@@ -33,6 +33,7 @@ from handoff_project.integration.errors import PermanentError
 
 from . import mappers
 from .client import PRICING_SERVICE, SALES_ORDER_SERVICE, SapClient
+from .master_data import PRODUCT_SERVICE
 
 ORDER_LOOKUP_FIELDS = "SalesOrder,PurchaseOrderByCustomer,SoldToParty,TotalNetAmount,TransactionCurrency,CreationDate"
 
@@ -92,8 +93,14 @@ class SapAdapter:
 
 
     def get_unit_cost(self, *, material: str, currency: str) -> Money | None:
-        """Not read from SAP yet (product valuation, A_ProductValuation, is not served by the connector)."""
-        return None
+        """The material's cost from its valuation (API_PRODUCT_SRV A_ProductValuation): the standard price for
+        standard-priced materials (procedure S), else the moving average price, per PriceUnitQty units. The first
+        valuation area with a price in `currency` answers; None when there is none."""
+        options = {"$filter": f"Product eq {mappers.odata_string_literal(material)}",
+                   "$select": "Product,ValuationArea,InventoryValuationProcedure,StandardPrice,MovingAveragePrice,PriceUnitQty,Currency"}
+        with self._client_factory() as client:
+            payload = client.get(PRODUCT_SERVICE, "A_ProductValuation", options, action="read the material's cost")
+        return mappers.cost_from_valuations(_results(payload), currency=currency)
 
     def ping(self) -> None:
         with self._client_factory() as client:

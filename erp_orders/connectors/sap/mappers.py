@@ -285,3 +285,16 @@ def price_from_condition_validities(
         return None
     candidates.sort(key=lambda pair: pair[0])
     return candidates[0][1]
+
+
+def cost_from_valuations(valuations: list[dict], *, currency: str) -> Money | None:
+    """The unit cost from A_ProductValuation rows: StandardPrice (procedure S) or MovingAveragePrice (V), per
+    PriceUnitQty units, in the first valuation area that prices in `currency`."""
+    for valuation in valuations:
+        if (valuation.get("Currency") or "").strip().upper() != currency.upper():
+            continue
+        field = "MovingAveragePrice" if valuation.get("InventoryValuationProcedure") == "V" else "StandardPrice"
+        price, per = to_decimal(valuation.get(field)), to_decimal(valuation.get("PriceUnitQty")) or Decimal(1)
+        if price is not None and price > 0:
+            return Money(price / per, currency.upper())
+    return None

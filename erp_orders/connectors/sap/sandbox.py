@@ -105,7 +105,9 @@ def seed_common_master_data(data: dict) -> dict:
              "PostalCode": c.get("postal_code", "")} for c in data.get("customers") or []],
         "materials": [
             {"Product": i["id"], "ProductDescription": i.get("description", ""), "MaterialGroup": i.get("group", ""),
-             "BaseUnit": i.get("unit") or "PC"} for i in data.get("items") or []],
+             "BaseUnit": i.get("unit") or "PC", **({"StandardPrice": i["cost"], "Currency": i.get("currency", "USD")}
+                                                   if i.get("cost") not in (None, "") else {})}
+            for i in data.get("items") or []],
         "prices": [
             *[{"Material": i["id"], "ConditionRateValue": i["price"], "ConditionCurrency": i.get("currency", "USD")}
               for i in data.get("items") or [] if i.get("price") not in (None, "")],

@@ -7,6 +7,7 @@ paths, entity and property names, Basic auth and fault injection shared with san
   /sap/opu/odata/sap/API_PRODUCT_SRV/
       A_Product ($filter, $expand=to_Description, $top, $skip, $orderby, $inlinecount)  ·  A_Product('TG11')
       A_ProductDescription ($filter, e.g. Product eq 'TG11')
+      A_ProductValuation ($filter, e.g. Product eq 'TG11'): the material's cost (standard price, valuation area 1710)
   /sap/opu/odata/sap/API_BUSINESS_PARTNER/
       A_BusinessPartner ($filter, $expand=to_BusinessPartnerAddress,to_BusinessPartnerTax, paging)
       A_BusinessPartner('17100001')  ·  A_BusinessPartnerAddress ($filter)
@@ -30,6 +31,9 @@ PRODUCT_SERVICE, BP_SERVICE = "API_PRODUCT_SRV", "API_BUSINESS_PARTNER"
 PRODUCT = ["Product", "ProductType", "CrossPlantStatus", "CreationDate", "IsMarkedForDeletion", "ProductGroup",
            "BaseUnit", "ItemCategoryGroup", "Division", "GrossWeight", "WeightUnit"]
 DESCRIPTION = ["Product", "Language", "ProductDescription"]
+VALUATION = ["Product", "ValuationArea", "ValuationType", "ValuationClass", "PriceDeterminationControl",
+             "InventoryValuationProcedure", "StandardPrice", "MovingAveragePrice", "PriceUnitQty", "Currency", "BaseUnit"]
+VALUATION_AREA = "1710"
 PARTNER = ["BusinessPartner", "Customer", "Supplier", "BusinessPartnerCategory", "BusinessPartnerFullName",
            "BusinessPartnerName", "OrganizationBPName1", "BusinessPartnerGrouping", "BusinessPartnerIsBlocked",
            "CorrespondenceLanguage", "CreationDate"]
@@ -76,7 +80,7 @@ def _render_product(material: dict, root: str, expand, select=()) -> dict:
 
 @api(PRODUCT_SERVICE)
 def product_service_document(request, *, user, root):
-    return _json({"d": {"EntitySets": ["A_Product", "A_ProductDescription"]}})
+    return _json({"d": {"EntitySets": ["A_Product", "A_ProductDescription", "A_ProductValuation"]}})
 
 
 @api(PRODUCT_SERVICE)
@@ -97,6 +101,26 @@ def product_descriptions(request, *, user, root):
     rows = [row for m in store.all_of(SYSTEM, MATERIALS) for row in _descriptions(m)]
     page, count = odata.apply_query(rows, request.GET)
     return _json(odata.collection_body([_render_description(r, root) for r in page], None))
+
+
+def _valuation(material: dict) -> dict | None:
+    price = material.get("StandardPrice")
+    if price in (None, ""):
+        return None
+    return {"Product": material["Product"], "ValuationArea": VALUATION_AREA, "ValuationType": "", "ValuationClass": "7920",
+            "PriceDeterminationControl": "2", "InventoryValuationProcedure": "S", "StandardPrice": str(price),
+            "MovingAveragePrice": str(price), "PriceUnitQty": "1", "Currency": material.get("Currency", "USD"),
+            "BaseUnit": material.get("BaseUnit", "PC")}
+
+
+@api(PRODUCT_SERVICE)
+def product_valuations(request, *, user, root):
+    rows = [v for v in (_valuation(m) for m in store.all_of(SYSTEM, MATERIALS)) if v]
+    page, _count = odata.apply_query(rows, request.GET)
+    return _json(odata.collection_body([
+        odata.render(r, uri=f"{root}A_ProductValuation(Product='{r['Product']}',ValuationArea='{r['ValuationArea']}',ValuationType='')",
+                     type_name=f"{PRODUCT_SERVICE}.A_ProductValuationType", properties=VALUATION, navigations={},
+                     expand=[], select=odata.select_list(request.GET)) for r in page], None))
 
 
 # ---- business partners -------------------------------------------------------------------------------------------------
@@ -171,6 +195,7 @@ urlpatterns = [
     re_path(_PRODUCT + r"/A_Product$", products),
     re_path(_PRODUCT + r"/A_Product\('(?P<number>[^']{1,40})'\)$", product),
     re_path(_PRODUCT + r"/A_ProductDescription$", product_descriptions),
+    re_path(_PRODUCT + r"/A_ProductValuation$", product_valuations),
     re_path(_BP + r"/A_BusinessPartner$", business_partners),
     re_path(_BP + r"/A_BusinessPartner\('(?P<number>[^']{1,10})'\)$", business_partner),
     re_path(_BP + r"/A_BusinessPartnerAddress$", business_partner_addresses),
