@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import datetime as dt
 import os
 import re
 import sys
@@ -89,7 +90,7 @@ def seed_world(n: int) -> list[str]:
         account, terms, lines = DEALS[i % len(DEALS)]
         opp = create_record("Opportunity", {
             "Name": f"{account} — bench deal {i + 1:04d}", "AccountId": accounts[account],
-            "StageName": "Negotiation/Review", "CloseDate": "2026-11-24", "Payment_Terms__c": terms,
+            "StageName": "Negotiation/Review", "CloseDate": dt.date.today().isoformat(), "Payment_Terms__c": terms,
             "CurrencyIsoCode": "USD",
         })["Id"]
         for product, quantity, price, discount in lines:

@@ -82,7 +82,7 @@ def _announce_down(row: ErpAvailability) -> None:
             "and the queue drains when it answers.")
     record_event("erp_down", outcome=Outcome.TRANSIENT_ERROR, system=row.erp_system, message=text)
     send_alert(title=f"{label} is unavailable: handoffs are buffered", text=text, severity="error",
-               link_path="/ops/handoffs/?state=waiting")
+               link_path="/ops/?state=waiting")
     page(dedup_key=f"erp-down/{row.erp_system}", priority="P2", summary=f"{label} unavailable; handoffs buffered",
          details=text, event_class="erp-down")
     enqueue(PROBE_TASK, row.erp_system, delay_s=settings.ERP_PROBE_SECONDS)
@@ -202,7 +202,7 @@ def check_queue_lag() -> list[str]:
         record_event("erp_queue_lag", outcome=Outcome.TRANSIENT_ERROR, system=lag.erp_system, message=text,
                      data={"waiting": lag.waiting, "lag_s": round(lag.lag_seconds)})
         send_alert(title=f"{erp_label(lag.erp_system)} queue lag above threshold", text=text, severity="error",
-                   link_path="/ops/handoffs/?state=waiting")
+                   link_path="/ops/?state=waiting")
         page(dedup_key=f"erp-queue-lag/{lag.erp_system}", priority="P2", summary=f"{erp_label(lag.erp_system)} queue lag",
              details=text, event_class="erp-queue-lag")
         said.append(text)

@@ -22,7 +22,8 @@ class HandoffFilterForm(forms.Form):
             attrs={"type": "search", "placeholder": "CRM id, deal, customer or ERP order no.", "autocomplete": "off"}
         ),
     )
-    state = forms.ChoiceField(required=False, choices=_any(HandoffState.choices, "All states"))
+    state = forms.ChoiceField(required=False, choices=_any(
+        [*HandoffState.choices, ("waiting", "Waiting for the ERP")], "All states"))
     # Any value filters (an unknown CRM simply matches nothing); the menu lists the CRMs that have handoffs.
     crm_system = forms.CharField(required=False, label="CRM", max_length=40, widget=forms.Select)
 

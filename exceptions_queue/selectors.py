@@ -33,7 +33,9 @@ FAILED_STATES = (HandoffState.EXCEPTION, HandoffState.DEAD)
 def handoff_list(*, state: str = "", crm_system: str = "", query: str = "") -> QuerySet[Handoff]:
     """Handoffs newest first, filtered by state and CRM system, searched by CRM id, deal, customer or ERP order."""
     handoffs = Handoff.objects.defer(*HANDOFF_LIST_DEFERRED).order_by("-received_at", "-id")
-    if state:
+    if state == WAITING:  # buffered for an ERP outage, or behind an older order of the customer
+        handoffs = handoffs.exclude(wait_reason="")
+    elif state:
         handoffs = handoffs.filter(state=state)
     if crm_system:
         handoffs = handoffs.filter(crm_system=crm_system)
@@ -48,6 +50,24 @@ def handoff_list(*, state: str = "", crm_system: str = "", query: str = "") -> Q
     return handoffs.annotate(
         open_exception_count=Count("exceptions", filter=Q(exceptions__state=HandoffException.State.OPEN))
     )
+
+
+WAITING = "waiting"
+
+
+def erp_status() -> list[dict]:
+    """Each ERP that is down or has handoffs waiting for it: its state, how many wait, the oldest wait."""
+    from erp_orders.connectors.base import erp_label
+    from erp_orders.models import ErpAvailability
+    from erp_orders.outage import queue_lags
+
+    lags = {lag.erp_system: lag for lag in queue_lags()}
+    down = {row.erp_system: row for row in ErpAvailability.objects.filter(state=ErpAvailability.State.DOWN)}
+    return [{"erp_system": system, "label": erp_label(system), "down": system in down,
+             "down_since": down[system].down_since if system in down else None,
+             "waiting": lags[system].waiting if system in lags else 0,
+             "oldest_since": lags[system].oldest_since if system in lags else None}
+            for system in sorted(set(lags) | set(down))]
 
 
 def crm_systems() -> list[str]:

@@ -361,7 +361,7 @@ FLOW_SILENCE_MINUTES = int(os.environ.get("FLOW_SILENCE_MINUTES", "15"))
 # flow name → the event-log systems whose successful events show it is alive ("deal_to_order=salesforce+sap").
 MONITORED_FLOWS = {
     name: tuple(systems.split("+"))
-    for name, systems in (item.split("=", 1) for item in env_list("MONITORED_FLOWS", "deal_to_order=salesforce+sap") if "=" in item)
+    for name, systems in (item.split("=", 1) for item in env_list("MONITORED_FLOWS", "deal_to_order=salesforce+hubspot+pipedrive+sap+netsuite+business_central+oracle+odoo") if "=" in item)
 }
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "handoff@localhost")

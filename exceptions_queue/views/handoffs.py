@@ -54,7 +54,7 @@ class HandoffListView(OpsPageMixin, ListView):
         return selectors.handoff_list(**self.filter_form.filters())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(filter_form=self.filter_form, **kwargs)
+        return super().get_context_data(filter_form=self.filter_form, erp_status=selectors.erp_status(), **kwargs)
 
 
 class HandoffDetailView(OpsPageMixin, TemplateView):

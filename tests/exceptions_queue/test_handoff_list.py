@@ -128,7 +128,7 @@ def test_list_is_paginated(client_as):
 def test_list_query_count_does_not_grow_with_rows(client_as, django_assert_max_num_queries):
     client = client_as("viewer")
     HandoffFactory.create_batch(20, flagged=True, flag_reason="check")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):  # 10, plus two for the ERP outage banner (availability, queue lag)
         client.get(LIST)
 
 
@@ -137,3 +137,26 @@ def test_htmx_refresh_keeps_the_crm_filter(client_as):
     HandoffFactory(crm_system="salesforce")
     response = client_as("viewer").get(LIST, {"crm_system": "hubspot"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="handoff-rows")
     assert listed_ids(response) == [hubspot.pk]
+
+
+def test_handoffs_waiting_for_an_erp_outage_are_shown_and_can_be_listed_alone(client, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from erp_orders.models import ErpAvailability
+    from tests.factories import HandoffFactory, UserFactory
+
+    since = timezone.now() - dt.timedelta(minutes=12)
+    ErpAvailability.objects.create(erp_system="sap", state="down", down_since=since)
+    waiting = HandoffFactory(state="resolved", erp_system="sap", deal_name="Waiting deal", waiting_for_erp_since=since,
+                             wait_reason="erp_down")
+    HandoffFactory(state="written_back", deal_name="Done deal")
+    client.force_login(UserFactory(username="olga", roles=["ops"]))
+    page = client.get("/ops/").content.decode()
+    assert "SAP S/4HANA is unavailable" in page and "1 handoff waiting, the oldest for 12 min" in page
+    assert "waiting for sap" in page
+    only_waiting = client.get("/ops/?state=waiting").content.decode()
+    assert "Waiting deal" in only_waiting and "Done deal" not in only_waiting
+    detail = client.get(f"/ops/handoffs/{waiting.pk}/").content.decode()
+    assert 'data-testid="waiting-for-erp"' in detail and "no retry is spent" in detail
