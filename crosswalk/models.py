@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from handoff_project.integration.systems import ERP_CHOICES
+
 
 class MappingStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -20,7 +22,7 @@ class CrosswalkEntry(models.Model):
     status = models.CharField(max_length=10, choices=MappingStatus.choices, default=MappingStatus.ACTIVE)
     # Which ERP's identifiers the row holds: every ERP has its own crosswalk (customer 17100001 in SAP is 1201 in
     # NetSuite). Resolution only reads the rows of the handoff's ERP.
-    erp_system = models.CharField(max_length=40, default="sap", db_index=True)
+    erp_system = models.CharField(max_length=40, default="sap", db_index=True, choices=ERP_CHOICES)
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     owner = models.CharField(max_length=100, blank=True)

@@ -14,7 +14,6 @@ from exceptions_queue.models import DeadLetter, HandoffException
 
 from handoff_project.integration.admin import ReadOnlyAdmin
 
-from .connectors.base import ADAPTERS
 from .models import Approval, CustomerCredit, ErpAvailability, ErpRoute, Handoff
 
 EDITABLE_FIELDS = ("flagged", "flag_reason")
@@ -113,12 +112,6 @@ class ErpRouteForm(forms.ModelForm):
     class Meta:
         model = ErpRoute
         fields = "__all__"
-
-    def clean_erp_system(self):
-        value = self.cleaned_data["erp_system"].strip()
-        if value not in ADAPTERS:
-            raise forms.ValidationError(f"No connector is named {value!r}; use one of {', '.join(ADAPTERS)}.")
-        return value
 
     def clean_countries(self):
         codes = [c.strip().upper() for c in self.cleaned_data["countries"].split(",") if c.strip()]

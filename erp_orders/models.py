@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from handoff_project.integration.systems import CRM_CHOICES, ERP_CHOICES
+
 
 class HandoffState(models.TextChoices):
     RECEIVED = "received", "Received"
@@ -186,12 +188,12 @@ class ErpRoute(models.Model):
     priority = models.PositiveIntegerField(default=100, help_text="Lower numbers are tried first.")
     name = models.CharField(max_length=120)
     active = models.BooleanField(default=True)
-    crm_system = models.CharField(max_length=40, blank=True, help_text="Only deals from this CRM (empty: any).")
+    crm_system = models.CharField(max_length=40, blank=True, choices=CRM_CHOICES, help_text="Only deals from this CRM (empty: any).")
     business_unit = models.CharField(max_length=100, blank=True, help_text="The deal's business unit (empty: any; case-insensitive).")
     selling_company = models.CharField(max_length=100, blank=True, help_text="The selling legal entity on the deal (empty: any).")
     countries = models.CharField(max_length=200, blank=True,
                                  help_text="Ship-to countries, ISO codes separated by commas, e.g. DE,AT,CH (empty: any).")
-    erp_system = models.CharField(max_length=40, help_text="sap, netsuite, business_central, oracle or odoo.")
+    erp_system = models.CharField(max_length=40, choices=ERP_CHOICES, help_text="The ERP that receives the matching deals.")
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from handoff_project.integration.canonical import Deal
 from handoff_project.integration.registry import load_adapter
+from handoff_project.integration.systems import CRM_LABELS
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ WEBHOOKS = {
     "hubspot": "crm_sync.connectors.hubspot.webhook",
     "pipedrive": "crm_sync.connectors.pipedrive.webhook",
 }
-LABELS = {"salesforce": "Salesforce", "hubspot": "HubSpot", "pipedrive": "Pipedrive"}
+LABELS = CRM_LABELS
 
 
 def get_crm_adapter(system: str) -> CRMAdapter:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from handoff_project.integration.canonical import CreatedOrder, Money, OrderRequest
 from handoff_project.integration.registry import load_adapter
+from handoff_project.integration.systems import ERP_LABELS
 
 
 class ERPAdapter(Protocol):
@@ -44,14 +45,7 @@ ADAPTERS = {
     "oracle": "erp_orders.connectors.oracle.adapter.OracleAdapter",
     "odoo": "erp_orders.connectors.odoo.adapter.OdooAdapter",
 }
-# How people read the names (UI, messages).
-LABELS = {
-    "sap": "SAP S/4HANA",
-    "netsuite": "NetSuite",
-    "business_central": "Business Central",
-    "oracle": "Oracle Fusion",
-    "odoo": "Odoo",
-}
+LABELS = ERP_LABELS  # how people read the names (UI, messages)
 
 
 def get_erp_adapter(system: str) -> ERPAdapter:

@@ -169,3 +169,13 @@ def countdown(seconds) -> str:
         return ""
     seconds = max(0, int(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.filter
+def system_label(value) -> str:
+    """How people read a system's name: business_central → Business Central, sap → SAP S/4HANA."""
+    from crm_sync.connectors.base import LABELS as CRM_LABELS
+    from erp_orders.connectors.base import erp_label
+
+    value = str(value or "")
+    return CRM_LABELS.get(value) or erp_label(value) if value else ""

@@ -99,7 +99,7 @@ def test_ops_user_watches_a_handoff_in_the_list_and_reads_its_detail(signed_in, 
     row.get_by_role("link", name="Acme renewal 2026").click()
     page.wait_for_url(re.compile(rf"/ops/handoffs/{done.pk}/$"))
     expect(page.get_by_test_id("erp-order-number")).to_have_text("0000004711")
-    expect(page.locator("dt", has_text="SAP order number")).to_be_visible()
+    expect(page.locator("dt", has_text="SAP S/4HANA order number")).to_be_visible()
     expect(page.locator(".resolutions")).to_contain_text("TG-ENT-1Y")
     expect(page.locator(".resolutions .confidence")).to_have_text("98 %")
     expect(page.locator(".step-current")).to_contain_text("Written back")

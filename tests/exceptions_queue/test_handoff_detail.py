@@ -34,7 +34,7 @@ def step_statuses(html: str) -> dict[str, str]:
 def test_detail_shows_the_sap_order_number_and_the_completed_progress(client_as):
     handoff = HandoffFactory(completed=True, erp_order_number="0000004711")
     html = detail(client_as("viewer"), handoff)
-    assert re.search(r"SAP order number</dt><dd[^>]*>0000004711<", html)
+    assert re.search(r"SAP S/4HANA order number</dt><dd[^>]*>0000004711<", html)
     assert step_statuses(html) == {
         "Received": "done", "Resolved": "done", "Validated": "done", "Created in ERP": "done", "Written back": "current",
     }

@@ -155,7 +155,7 @@ def test_handoffs_waiting_for_an_erp_outage_are_shown_and_can_be_listed_alone(cl
     client.force_login(UserFactory(username="olga", roles=["ops"]))
     page = client.get("/ops/").content.decode()
     assert "SAP S/4HANA is unavailable" in page and "1 handoff waiting, the oldest for 12 min" in page
-    assert "waiting for sap" in page
+    assert "waiting for SAP S/4HANA" in page
     only_waiting = client.get("/ops/?state=waiting").content.decode()
     assert "Waiting deal" in only_waiting and "Done deal" not in only_waiting
     detail = client.get(f"/ops/handoffs/{waiting.pk}/").content.decode()
