@@ -7,8 +7,8 @@ A circuit breaker per ERP (`ErpAvailability`):
 * while an ERP is down, handoffs that need it do not call it and do not spend their retries: they are *buffered*
   (`waiting_for_erp_since`, `wait_reason = erp_down`) in the state they reached.
 * a probe (`probe_erps`, scheduled every minute and re-queued every ERP_PROBE_SECONDS during an outage) asks the ERP
-  one cheap question (`adapter.ping()`); when it answers, the ERP is *up* again and the buffer drains: every waiting
-  handoff of that ERP is queued again, oldest first; `customer_queue` keeps each customer's orders in order.
+  one cheap question (`adapter.ping()`); when it answers, the ERP is *up* again and the buffer drains in order: the
+  oldest waiting handoff of each customer goes now, the others follow in their customer's line (customer_queue).
 * `check_queue_lag` (every minute) alerts when the oldest buffered handoff has waited longer than
   ERP_QUEUE_LAG_ALERT_SECONDS and resolves the alert when the lag falls below it again.
 """
@@ -29,13 +29,11 @@ from handoff_project.integration.models import Outcome
 from handoff_project.integration.steps import enqueue
 
 from .connectors.base import erp_label, get_erp_adapter
-from .models import ErpAvailability, Handoff, HandoffState
+from .customer_queue import ERP_BOUND_STATES, drain_in_order
+from .models import ErpAvailability, Handoff
 
 PROBE_TASK = "erp_orders.tasks.probe_erp"
-ADVANCE_TASK = "erp_orders.tasks.advance_handoff"
 ERP_DOWN = "erp_down"
-# States in which a handoff still needs its ERP (validate asks prices, push creates).
-ERP_BOUND_STATES = (HandoffState.RESOLVED, HandoffState.VALIDATED, HandoffState.PUSHING)
 
 
 def availability(erp_system: str) -> ErpAvailability:
@@ -113,23 +111,22 @@ def mark_up(erp_system: str, *, why: str) -> int:
         queued = drain(erp_system)
         record_event("erp_up", outcome=Outcome.SUCCESS, system=erp_system,
                      message=f"{erp_label(erp_system)} answers again ({why}) after {_duration(down_for)}; "
-                     f"{queued} buffered handoff(s) queued, oldest first")
+                     f"{queued} buffered handoff(s) go on, each customer's oldest first")
         resolve_page(dedup_key=f"erp-down/{erp_system}", summary=f"{erp_label(erp_system)} is back; buffer drained")
     return queued
 
 
 def drain(erp_system: str) -> int:
-    """Queue every handoff of this ERP that waits for it (buffered, or on a retry timer), oldest first."""
-    waiting = Handoff.objects.filter(erp_system=erp_system, state__in=ERP_BOUND_STATES).order_by("id")
-    ids = list(waiting.values_list("pk", flat=True))
-    Handoff.objects.filter(pk__in=ids).update(next_attempt_at=None, attempts=0, wait_reason="")
-    for handoff_id in ids:
-        enqueue(ADVANCE_TASK, handoff_id)
-    if ids:
+    """Send every handoff of this ERP that waits for it (buffered, or on a retry timer) on its way again: the oldest
+    of each customer now, the others behind it in their customer's line (erp_orders.customer_queue)."""
+    waiting = Handoff.objects.filter(erp_system=erp_system, state__in=ERP_BOUND_STATES).count()
+    queued = drain_in_order(erp_system)
+    if waiting:
         record_event("erp_drained", outcome=Outcome.SUCCESS, system=erp_system,
-                     message=f"{len(ids)} handoff(s) queued for {erp_label(erp_system)} in the order they arrived",
-                     data={"handoffs": len(ids)})
-    return len(ids)
+                     message=f"{waiting} handoff(s) go on to {erp_label(erp_system)} in the order they arrived: "
+                     f"{queued} now (the oldest of each customer), the others as their turn comes",
+                     data={"handoffs": waiting, "queued": queued})
+    return waiting
 
 
 def probe_erp(erp_system: str) -> str:

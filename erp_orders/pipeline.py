@@ -34,13 +34,13 @@ from handoff_project.integration.events import bind_external_ref, event_context,
 from handoff_project.integration.models import Outcome
 from handoff_project.integration.steps import StepStatus, enqueue, run_step
 
-from .connectors.base import erp_label, get_erp_adapter
 from . import approvals, customer_queue, outage
+from .connectors.base import erp_label, get_erp_adapter
 from .models import Handoff, HandoffState, WritebackStatus
+from .healing import create_with_healing
 from .resolution import Failure, resolve_deal
 from .risk import LOW, assess_risk, default_rules, risk_inputs
 from .routing import route_deal
-from .healing import create_with_healing
 from .validation import check_credit, check_minimum_order, check_prices, unit_costs
 
 ADVANCE_TASK = "erp_orders.tasks.advance_handoff"
@@ -205,7 +205,7 @@ def _run(handoff: Handoff, step: Step) -> str:
         outage.buffer(handoff, f"{erp_label(handoff.erp_system)} is unavailable")
         return f"{step.name}: buffered until {handoff.erp_system} answers"
     if step.name == "push" and (older := customer_queue.older_order_pending(handoff)) is not None:
-        customer_queue.wait_behind(handoff, older)  # not a failure: nothing is spent, it is woken when its turn comes
+        customer_queue.park(handoff, older)  # not a failure: nothing is spent, it is woken when its turn comes
         return f"{step.name}: waiting behind handoff {older.pk} of the same customer"
     result = run_step(step.name, lambda: step.run(handoff), attempt=handoff.attempts + 1, system=step.system(handoff))
     if result.status is StepStatus.SUCCEEDED:
@@ -219,7 +219,7 @@ def _run(handoff: Handoff, step: Step) -> str:
                 enqueue(ADVANCE_TASK, handoff.pk)
         record_event("state_changed", outcome=Outcome.SUCCESS if new_state != HandoffState.EXCEPTION else Outcome.VALIDATION_FAILURE,
                      message=f"{before} → {new_state}", erp_order_number=handoff.erp_order_number or None)
-        if new_state not in outage.ERP_BOUND_STATES:
+        if new_state not in customer_queue.ERP_BOUND_STATES:
             customer_queue.wake_next(handoff)
         return f"{before} → {new_state}"
     if result.status is StepStatus.RETRY:

@@ -13,6 +13,7 @@ from handoff_project.integration.events import event_context, record_event
 from handoff_project.integration.models import Outcome
 from handoff_project.integration.steps import enqueue
 
+from . import customer_queue
 from .models import ACTIVE_STATES, Handoff, HandoffState, WritebackStatus
 from .pipeline import ADVANCE_TASK, RESUME_STATE
 
@@ -92,6 +93,7 @@ def redrive_stuck_handoffs(*, older_than: dt.timedelta = dt.timedelta(minutes=2)
         .exclude(next_attempt_at__gt=now)
         .exclude(state=HandoffState.CREATED, writeback_status__in=[WritebackStatus.DONE, WritebackStatus.FAILED])
         .exclude(wait_reason="erp_down", erp_system__in=list(down))  # buffered on purpose; the drain queues them
+        .exclude(wait_reason="customer_queue")  # parked behind an older order; woken by it (or wake_stalled below)
     )
     count = 0
     for handoff_id in stuck.values_list("pk", flat=True)[:500]:
@@ -99,4 +101,4 @@ def redrive_stuck_handoffs(*, older_than: dt.timedelta = dt.timedelta(minutes=2)
             record_event("redriven", message="no worker progressed this handoff in time; queued again by the watchdog")
         enqueue(ADVANCE_TASK, handoff_id)
         count += 1
-    return count
+    return count + customer_queue.wake_stalled()

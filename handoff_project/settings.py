@@ -243,8 +243,6 @@ ERP_OUTAGE_THRESHOLD = int(os.environ.get("ERP_OUTAGE_THRESHOLD", "3"))
 ERP_PROBE_SECONDS = int(os.environ.get("ERP_PROBE_SECONDS", "30"))
 # Alert when the oldest handoff waiting for an ERP has waited longer than this (cleared when it falls below).
 ERP_QUEUE_LAG_ALERT_SECONDS = int(os.environ.get("ERP_QUEUE_LAG_ALERT_SECONDS", "600"))
-# A handoff behind an older order of the same customer looks again after this long (it is also woken at once).
-CUSTOMER_QUEUE_RECHECK_SECONDS = int(os.environ.get("CUSTOMER_QUEUE_RECHECK_SECONDS", "15"))
 # Self-healing (erp_orders.healing): corrections tried within one create, and how long a locked record is waited for.
 SELF_HEALING_MAX_CORRECTIONS = int(os.environ.get("SELF_HEALING_MAX_CORRECTIONS", "3"))
 SELF_HEALING_LOCK_WAIT_SECONDS = float(os.environ.get("SELF_HEALING_LOCK_WAIT_SECONDS", "2"))

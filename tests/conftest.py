@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,7 +178,7 @@ def worker_env(settings, **extra) -> dict:
         **_risk_env(settings.HANDOFF_RULES["risk"]),
         **{name: str(getattr(settings, name)) for name in (
             "MINIMUM_ORDER_VALUE", "MINIMUM_ORDER_CURRENCY", "ERP_OUTAGE_THRESHOLD", "ERP_PROBE_SECONDS",
-            "ERP_QUEUE_LAG_ALERT_SECONDS", "CUSTOMER_QUEUE_RECHECK_SECONDS", "SELF_HEALING_MAX_CORRECTIONS",
+            "ERP_QUEUE_LAG_ALERT_SECONDS", "SELF_HEALING_MAX_CORRECTIONS",
             "SELF_HEALING_LOCK_WAIT_SECONDS", "DEFAULT_ERP_SYSTEM")},
         "SLACK_WEBHOOK_URL": settings.SLACK_WEBHOOK_URL,
         "PAGERDUTY_ROUTING_KEY": settings.PAGERDUTY_ROUTING_KEY,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import Group, User
-from django.db import transaction
 
 from handoff_project.sandbox.models import SandboxRecord
 

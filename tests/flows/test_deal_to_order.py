@@ -16,7 +16,7 @@ from handoff_project.integration.models import Event, InboundEvent
 from handoff_project.sandbox.faults import set_fault
 from tests.conftest import wait_for
 
-from .world import create_opportunity, handoff_for, mark_won, sap_orders, sf_client, sf_opportunity
+from .world import create_opportunity, handoff_for, mark_won, sap_orders, sf_opportunity
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

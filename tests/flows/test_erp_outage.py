@@ -38,7 +38,6 @@ def fast_outage_handling(settings):
     settings.HANDOFF_INTERVENTION_WINDOW_SECONDS = 0
     settings.ERP_OUTAGE_THRESHOLD = 3
     settings.ERP_PROBE_SECONDS = 1
-    settings.CUSTOMER_QUEUE_RECHECK_SECONDS = 1
 
 
 def won_deals(world, count: int) -> list[str]:
