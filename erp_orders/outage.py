@@ -46,11 +46,14 @@ def is_down(erp_system: str) -> bool:
 
 
 def note_success(erp_system: str) -> None:
-    """A step talked to the ERP successfully: the failure run is over (cheap when nothing was wrong)."""
-    updated = ErpAvailability.objects.filter(erp_system=erp_system, consecutive_failures__gt=0,
-                                             state=ErpAvailability.State.UP).update(consecutive_failures=0)
-    if not updated and is_down(erp_system):
+    """A step talked to the ERP successfully: the failure run is over (one read when nothing was wrong)."""
+    seen = ErpAvailability.objects.filter(erp_system=erp_system).values_list("state", "consecutive_failures").first()
+    if seen is None or seen == (ErpAvailability.State.UP, 0):
+        return
+    if seen[0] == ErpAvailability.State.DOWN:
         mark_up(erp_system, why="a handoff reached it")
+    else:
+        ErpAvailability.objects.filter(erp_system=erp_system, state=ErpAvailability.State.UP).update(consecutive_failures=0)
 
 
 def note_transient_failure(erp_system: str, error: IntegrationError) -> bool:

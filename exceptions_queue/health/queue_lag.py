@@ -18,11 +18,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Min
 
-from erp_orders.models import Handoff, HandoffState
+from erp_orders.customer_queue import ERP_BOUND_STATES  # states in which a waiting handoff still needs its ERP
+from erp_orders.models import Handoff
 from handoff_project.integration.models import Event
 
-# States in which a waiting handoff still needs its ERP (validate asks prices, push creates): erp_orders.outage.
-ERP_BOUND_STATES = (HandoffState.RESOLVED, HandoffState.VALIDATED, HandoffState.PUSHING)
 # Periods that started this long before a chart's range can still reach into it.
 LOOKBACK = dt.timedelta(days=7)
 

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 import uuid
 
 import httpx
 from django.conf import settings
-from django.db import connection, transaction
 
 from handoff_project.integration.http import shared_ssl_context
 from handoff_project.sandbox import store
+from handoff_project.sandbox.deliveries import start_after_commit, wait_for_deliveries  # noqa: F401 (tests wait)
 
 from .sandbox_schema import SYSTEM, now_iso
 from .signature import now_ms, v1_signature, v3_signature
@@ -33,40 +32,6 @@ SUBSCRIPTION_ID = 1_240_733  # the sandbox app's one subscription: deal.property
 RETRY_DELAYS_S = (1.0, 3.0)  # after the first and the second failed attempt: three tries in all
 TIMEOUT_S = 5.0  # HubSpot waits 5 s for an answer
 USER_AGENT = "HubSpot Connect 2.0 (http://dev.hubspot.com/) - WebhooksExecutorDaemon (handoff sandbox)"
-
-
-class _Deliveries:
-    """The delivery threads started by this process, so tests and the demo can wait for them to finish."""
-
-    def __init__(self):
-        self._running: set[threading.Thread] = set()
-        self._lock = threading.Lock()
-
-    def start(self, delivery_id: str) -> None:
-        thread = threading.Thread(target=self._run, args=(delivery_id,), name=f"hubspot-webhook-{delivery_id}",
-                                  daemon=True)  # fmt: skip
-        with self._lock:
-            self._running.add(thread)
-        thread.start()
-
-    def join(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            running = list(self._running)
-        for thread in running:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return all(not thread.is_alive() for thread in running)
-
-    def _run(self, delivery_id: str) -> None:
-        try:
-            _deliver(delivery_id)
-        finally:
-            connection.close()  # this thread's own database connection
-            with self._lock:
-                self._running.discard(threading.current_thread())
-
-
-_deliveries = _Deliveries()
 
 
 def queue_stage_change(deal: dict, *, change_source: str = "API") -> dict:
@@ -97,13 +62,8 @@ def queue_stage_change(deal: dict, *, change_source: str = "API") -> dict:
         "delivered_at": None,
     }
     store.put(SYSTEM, COLLECTION, delivery["delivery_id"], delivery)
-    transaction.on_commit(lambda: _deliveries.start(delivery["delivery_id"]))
+    start_after_commit(_deliver, delivery["delivery_id"], name=f"hubspot-webhook-{delivery['delivery_id']}")
     return delivery
-
-
-def wait_for_deliveries(timeout: float = 30.0) -> bool:
-    """Wait until every delivery thread started so far has finished (tests, demo shutdown). True if all did."""
-    return _deliveries.join(timeout)
 
 
 def webhook_url() -> str:

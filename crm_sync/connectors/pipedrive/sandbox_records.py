@@ -39,7 +39,6 @@ from .sandbox_schema import (
     v1_timestamp,
 )
 
-COUNTERS = "_id_counters"
 OWNER_ID = 13293848  # the sandbox's one user, who owns everything
 DEFAULTS = {
     "deal": {"owner_id": OWNER_ID, "person_id": None, "org_id": None, "pipeline_id": 1, "stage_id": 1, "value": 0,
@@ -212,9 +211,4 @@ def _is_id(text: str) -> bool:
 
 
 def _next_id(spec: EntitySpec) -> int:
-    counter, _ = SandboxRecord.objects.get_or_create(system=SYSTEM, collection=COUNTERS, key=spec.collection,
-                                                     defaults={"data": {"last": 0}})  # fmt: skip
-    counter = SandboxRecord.objects.select_for_update().get(pk=counter.pk)
-    counter.data = {"last": counter.data["last"] + 1}
-    counter.save(update_fields=["data", "updated_at"])
-    return counter.data["last"]
+    return store.next_number(SYSTEM, spec.collection, 1)

@@ -9,15 +9,14 @@ for 24 hours; a few seconds is enough here). Every attempt is recorded.
 
 from __future__ import annotations
 
-import threading
 import time
 
 import httpx
 from django.conf import settings
-from django.db import connection, transaction
 
 from handoff_project.integration.http import shared_ssl_context
 from handoff_project.sandbox import store
+from handoff_project.sandbox.deliveries import start_after_commit, wait_for_deliveries  # noqa: F401 (tests wait)
 
 from .ids import to_18
 from .outbound import build_outbound_message, is_ack, parse_outbound_message
@@ -30,8 +29,6 @@ MESSAGE_FIELDS = ["Id", "Name", "AccountId", "StageName", "Amount", "CloseDate",
 RETRY_DELAYS_S = (1.0, 3.0)  # after the first and the second failed attempt: three tries in all
 TIMEOUT_S = 5.0
 
-_threads: set[threading.Thread] = set()
-_threads_lock = threading.Lock()
 
 
 def queue_opportunity_won(opportunity: dict, *, url: str, base_url: str) -> dict:
@@ -63,55 +60,31 @@ def queue_opportunity_won(opportunity: dict, *, url: str, base_url: str) -> dict
         "body": body.decode("utf-8"),
     }
     store.put(SYSTEM, COLLECTION, notification_id, message)
-    transaction.on_commit(lambda: _start(notification_id))
+    start_after_commit(_deliver, notification_id, name=f"sf-outbound-{notification_id}")
     return message
 
 
-def wait_for_deliveries(timeout: float = 30.0) -> bool:
-    """Wait until every delivery thread started so far has finished (tests, demo shutdown). True if all did."""
-    deadline = time.monotonic() + timeout
-    with _threads_lock:
-        pending = list(_threads)
-    for thread in pending:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return not any(t.is_alive() for t in pending)
-
-
-def _start(notification_id: str) -> None:
-    thread = threading.Thread(
-        target=_deliver, args=(notification_id,), name=f"sf-outbound-{notification_id}", daemon=True
-    )
-    with _threads_lock:
-        _threads.add(thread)
-    thread.start()
-
-
 def _deliver(notification_id: str) -> None:
-    try:
-        message = store.get(SYSTEM, COLLECTION, notification_id)
-        if message is None:
-            return
-        delays = list(getattr(settings, "SALESFORCE_SANDBOX_OUTBOUND_RETRY_DELAYS", RETRY_DELAYS_S))
-        for attempt in range(1, len(delays) + 2):
-            result = _post(message["url"], message["body"].encode("utf-8"))
-            message["attempts"].append({"attempt": attempt, "at": now_timestamp(), **result})
-            message["http_status"] = result["http_status"]
-            message["acked"] = result["acked"]
-            if result["acked"]:
-                message["status"] = "delivered"
-                message["delivered_at"] = now_timestamp()
-            elif attempt > len(delays):
-                message["status"] = "failed"
-            else:
-                message["status"] = "retrying"
-            store.put(SYSTEM, COLLECTION, notification_id, message)
-            if message["status"] != "retrying":
-                break
-            time.sleep(delays[attempt - 1])
-    finally:
-        connection.close()  # this thread's own database connection
-        with _threads_lock:
-            _threads.discard(threading.current_thread())
+    message = store.get(SYSTEM, COLLECTION, notification_id)
+    if message is None:
+        return
+    delays = list(getattr(settings, "SALESFORCE_SANDBOX_OUTBOUND_RETRY_DELAYS", RETRY_DELAYS_S))
+    for attempt in range(1, len(delays) + 2):
+        result = _post(message["url"], message["body"].encode("utf-8"))
+        message["attempts"].append({"attempt": attempt, "at": now_timestamp(), **result})
+        message["http_status"] = result["http_status"]
+        message["acked"] = result["acked"]
+        if result["acked"]:
+            message["status"] = "delivered"
+            message["delivered_at"] = now_timestamp()
+        elif attempt > len(delays):
+            message["status"] = "failed"
+        else:
+            message["status"] = "retrying"
+        store.put(SYSTEM, COLLECTION, notification_id, message)
+        if message["status"] != "retrying":
+            break
+        time.sleep(delays[attempt - 1])
 
 
 def _post(url: str, body: bytes) -> dict:

@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from handoff_project.sandbox.models import SandboxRecord
+from handoff_project.sandbox import store
 
 from . import sandbox_data as data
 from .sandbox_query import BcError
@@ -114,12 +114,7 @@ def new_etag() -> str:
 
 def next_order_number() -> str:
     """S-ORD101001, S-ORD101002, …: the row lock makes concurrent creates wait, so no number is given twice."""
-    counter, _ = SandboxRecord.objects.get_or_create(system=data.SYSTEM, collection=data.COUNTERS, key="sales_order",
-                                                     defaults={"data": {"last": ORDER_NUMBER_START - 1}})
-    counter = SandboxRecord.objects.select_for_update().get(pk=counter.pk)
-    counter.data = {"last": int(counter.data["last"]) + 1}
-    counter.save(update_fields=["data", "updated_at"])
-    return f"S-ORD{counter.data['last']}"
+    return f"S-ORD{store.next_number(data.SYSTEM, 'sales_order', ORDER_NUMBER_START)}"
 
 
 # ---- the header ----------------------------------------------------------------------------------------------------

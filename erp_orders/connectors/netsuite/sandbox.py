@@ -31,12 +31,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.http import HttpResponse, JsonResponse
-from django.urls import path, re_path
+from django.http import HttpResponse
+from django.urls import re_path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from handoff_project.sandbox import faults, store
+from handoff_project.sandbox.endpoints import standard_urls
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import oauth
@@ -271,28 +272,12 @@ def _int(value, default: int) -> int:
 # ---- control, state, seed ------------------------------------------------------------------------------------------
 
 
-@csrf_exempt
-def control(request):
-    return faults.control(request, SYSTEM)
-
-
-def state(request):
-    return JsonResponse({
+def state() -> dict:
+    return {
         "sales_orders": store.all_of(SYSTEM, records.ORDERS),
         **{name: store.all_of(SYSTEM, name) for name in (records.CUSTOMERS, records.ITEMS, records.CURRENCIES,
                                                          records.TERMS, records.UNITS, records.TAX_CODES)},
-    })
-
-
-@csrf_exempt
-def seed(request):
-    if request.method != "POST":
-        return JsonResponse({"error": "POST the master data as JSON"}, status=405)
-    try:
-        counts = seed_master_data(json.loads(request.body or b"{}"))
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        return JsonResponse({"error": f"bad seed request: {exc}"}, status=400)
-    return JsonResponse({"loaded": counts})
+    }
 
 
 def _locked_response() -> HttpResponse:
@@ -311,9 +296,7 @@ def _any_case(name: str) -> str:
 
 _ITEMS = "|".join(_any_case(name) for name in ITEM_TYPES.values())
 urlpatterns = [
-    path("_control", control, name="netsuite-sandbox-control"),
-    path("_state", state, name="netsuite-sandbox-state"),
-    path("_seed", seed, name="netsuite-sandbox-seed"),
+    *standard_urls(SYSTEM, state=state, seeder=seed_master_data),
     re_path(rf"^{API}/{_any_case('salesOrder')}$", sales_orders),
     re_path(rf"^{API}/{_any_case('salesOrder')}/(?P<key>\d+|eid:[A-Za-z0-9_-]+)$", sales_order),
     re_path(rf"^{API}/{_any_case('customer')}/(?P<key>\d+)(?:/(?P<sublist>{_any_case('itemPricing')}))?$", customer),

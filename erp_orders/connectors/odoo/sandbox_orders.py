@@ -28,25 +28,20 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from handoff_project.sandbox.models import SandboxRecord
+from handoff_project.sandbox import store
 
 from . import mappers
 from . import sandbox_orm as orm
 
 ORDER, LINE = "sale.order", "sale.order.line"
-COUNTERS = "counters"
+COUNTERS = store.COUNTERS
 CENT = Decimal("0.01")
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
 def next_number(counter: str) -> int:
-    """The next value of a sequence; the row lock makes concurrent callers wait. Call inside the storing transaction."""
-    SandboxRecord.objects.get_or_create(system=orm.SYSTEM, collection=COUNTERS, key=counter, defaults={"data": {"next": 1}})
-    row = SandboxRecord.objects.select_for_update().get(system=orm.SYSTEM, collection=COUNTERS, key=counter)
-    value = int(row.data["next"])
-    row.data = {"next": value + 1}
-    row.save(update_fields=["data", "updated_at"])
-    return value
+    """The next value of a sequence (handoff_project.sandbox.store.next_number). Call inside the storing transaction."""
+    return store.next_number(orm.SYSTEM, counter, 1)
 
 
 def now_text() -> str:

@@ -67,12 +67,8 @@ REQUIRED = ("SourceTransactionNumber", "SourceTransactionSystem", "SourceTransac
 
 
 def next_number(counter: str, start: int) -> int:
-    """The next number of a number range; the row lock makes concurrent creates wait, so no number is given twice."""
-    SandboxRecord.objects.get_or_create(system=SYSTEM, collection=COUNTERS, key=counter, defaults={"data": {"next": start}})
-    row = SandboxRecord.objects.select_for_update().get(system=SYSTEM, collection=COUNTERS, key=counter)
-    row.data, value = {"next": int(row.data["next"]) + 1}, int(row.data["next"])
-    row.save(update_fields=["data", "updated_at"])
-    return value
+    """The next number of a number range (handoff_project.sandbox.store.next_number: no number is given twice)."""
+    return store.next_number(SYSTEM, counter, start)
 
 
 # ---- pass 1: shape -------------------------------------------------------------------------------------------------

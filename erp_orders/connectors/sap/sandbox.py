@@ -34,11 +34,12 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
-from django.urls import path, re_path
+from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from handoff_project.sandbox import faults, store
 from handoff_project.sandbox.basic_auth import basic_user
+from handoff_project.sandbox.endpoints import standard_urls
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import sandbox_odata as odata
@@ -362,16 +363,11 @@ def condition_records(request, *, user, root):
 # ---- control, state, seed ------------------------------------------------------------------------------------------
 
 
-@csrf_exempt
-def control(request):
-    return faults.control(request, SYSTEM)
-
-
-def state(request):
+def state() -> dict:
     def public(order):
         return {k: v for k, v in order.items() if k != "etag_time"}
 
-    return JsonResponse({
+    return {
         "sales_orders": [public(o) for o in store.all_of(SYSTEM, orders.ORDERS)],
         "business_partners": store.all_of(SYSTEM, orders.PARTNERS),
         "materials": store.all_of(SYSTEM, orders.MATERIALS),
@@ -379,18 +375,7 @@ def state(request):
                                       "ConditionCurrency", "ConditionQuantity", "SalesOrganization",
                                       "DistributionChannel")} for p in store.all_of(SYSTEM, orders.PRICES)],
         "payment_terms": [t["PaymentTerms"] for t in store.all_of(SYSTEM, orders.TERMS)],
-    })
-
-
-@csrf_exempt
-def seed(request):
-    if request.method != "POST":
-        return JsonResponse({"error": "POST the master data as JSON"}, status=405)
-    try:
-        counts = seed_master_data(json.loads(request.body or b"{}"))
-    except (ValueError, TypeError, AttributeError) as exc:
-        return JsonResponse({"error": f"bad seed request: {exc}"}, status=400)
-    return JsonResponse({"loaded": counts})
+    }
 
 
 def _locked_response():
@@ -403,9 +388,7 @@ faults.register_lock_response(SYSTEM, _locked_response)
 _ORDERS = r"^sap/opu/odata/sap/API_SALES_ORDER_SRV"
 _PRICING = r"^sap/opu/odata/sap/API_SLSPRICINGCONDITIONRECORD_SRV"
 urlpatterns = [
-    path("_control", control, name="sap-sandbox-control"),
-    path("_state", state, name="sap-sandbox-state"),
-    path("_seed", seed, name="sap-sandbox-seed"),
+    *standard_urls(SYSTEM, state=state, seeder=seed_master_data),
     re_path(_ORDERS + r"/?$", order_service_document),
     re_path(_ORDERS + r"/\$metadata$", order_metadata),
     re_path(_ORDERS + r"/A_SalesOrder$", sales_orders),
