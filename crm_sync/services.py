@@ -67,6 +67,7 @@ def deal_summary(deal: Deal) -> dict:
         "deal": to_dict(deal),
         "deal_name": deal.name[:255],
         "customer_name": deal.account.name[:255],
+        "business_unit": deal.business_unit[:100],
         "amount": deal.total.amount,
         "currency": deal.currency,
     }

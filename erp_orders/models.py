@@ -56,6 +56,8 @@ class Handoff(models.Model):
     state = models.CharField(max_length=30, choices=HandoffState.choices, default=HandoffState.RECEIVED, db_index=True)
     deal_name = models.CharField(max_length=255, blank=True)
     customer_name = models.CharField(max_length=255, blank=True)
+    business_unit = models.CharField(max_length=100, blank=True, db_index=True,
+                                     help_text="The deal's business unit as the CRM says it: who may see and act on it (exceptions_queue.business_units).")
     amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     deal = models.JSONField(null=True, blank=True)  # canonical Deal as fetched from the CRM

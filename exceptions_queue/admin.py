@@ -1,11 +1,17 @@
-"""Admin for exceptions, dead letters and alerts. The ops UI is the workplace; the admin is for lookups and fixes."""
+"""Admin for exceptions, dead letters, alerts and who sees which business unit. The ops UI is the workplace; the
+admin is for lookups and fixes (what each role may do here: admin_roles.py)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Alert, DeadLetter, HandoffException
+from .admin_roles import refuse_history_writes_without_change_permission
+from .models import Alert, BusinessUnitAccess, DeadLetter, HandoffException
+
+refuse_history_writes_without_change_permission()  # every SimpleHistoryAdmin of the project, crosswalks included
 
 
 @admin.register(HandoffException)
@@ -51,3 +57,30 @@ class AlertAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # alerts record what was sent; they are not composed here
+
+
+class BusinessUnitAccessInline(admin.TabularInline):
+    """On the user: the business units whose handoffs they may see and act on (none: every unit)."""
+
+    model = BusinessUnitAccess
+    extra = 1
+    verbose_name_plural = "business units (none: every unit)"
+
+
+@admin.register(BusinessUnitAccess)
+class BusinessUnitAccessAdmin(admin.ModelAdmin):
+    list_display = ("user", "business_unit")
+    list_filter = ("business_unit",)
+    search_fields = ("user__username", "business_unit")
+    raw_id_fields = ("user",)
+
+
+User = get_user_model()
+_user_admin = type(admin.site._registry[User]) if admin.site.is_registered(User) else UserAdmin
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithBusinessUnitsAdmin(_user_admin):
+    inlines = [*getattr(_user_admin, "inlines", ()), BusinessUnitAccessInline]

@@ -19,6 +19,7 @@ from erp_orders.approvals import CHANGE_EVENTS
 from erp_orders.models import OPEN_APPROVAL_STATES, Approval, CustomerCredit, Handoff
 from handoff_project.integration.models import Event, ExternalRef
 
+from .business_units import through_handoff
 from .inbox import customer_credit, sold_to
 from .models import HandoffException
 
@@ -35,8 +36,10 @@ def approval_queue(*, level: str = "", open_only: bool = True) -> QuerySet[Appro
     return approvals.order_by("level", "window_ends_at", "requested_at")  # "high" sorts before "medium"
 
 
-def open_approval_count() -> int:
-    return Approval.objects.filter(state__in=OPEN_APPROVAL_STATES).count()
+def open_approval_count(user=None) -> int:
+    """Open approvals (of the user's business units, when a user is given)."""
+    approvals = Approval.objects.filter(state__in=OPEN_APPROVAL_STATES)
+    return (through_handoff(approvals, user) if user is not None else approvals).count()
 
 
 @dataclass(frozen=True)

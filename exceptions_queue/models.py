@@ -153,3 +153,20 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class BusinessUnitAccess(models.Model):
+    """One business unit whose handoffs a user may see and act on. A user without any row sees every unit, so nothing
+    changes where units are not configured (exceptions_queue.business_units applies these)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="business_units")
+    business_unit = models.CharField(max_length=100, help_text="As the CRM names it (compared case-insensitively).")
+
+    class Meta:
+        verbose_name = "business unit access"
+        verbose_name_plural = "business unit access"
+        ordering = ["user_id", "business_unit"]
+        constraints = [models.UniqueConstraint(fields=["user", "business_unit"], name="one_row_per_user_and_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.business_unit}"

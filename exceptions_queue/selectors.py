@@ -234,12 +234,15 @@ def open_dead_letters() -> QuerySet[DeadLetter]:
     )
 
 
-def queue_counts() -> dict[str, int]:
-    """Open exceptions and dead letters, for the navigation badges."""
-    return {
-        "open_exceptions": HandoffException.objects.filter(state=HandoffException.State.OPEN).count(),
-        "open_dead_letters": DeadLetter.objects.filter(state=DeadLetter.State.OPEN).count(),
-    }
+def queue_counts(user=None) -> dict[str, int]:
+    """Open exceptions and dead letters, for the navigation badges (of the user's business units, given a user)."""
+    from .business_units import through_handoff
+
+    exceptions = HandoffException.objects.filter(state=HandoffException.State.OPEN)
+    letters = DeadLetter.objects.filter(state=DeadLetter.State.OPEN)
+    if user is not None:
+        exceptions, letters = through_handoff(exceptions, user, keep_without_handoff=True), through_handoff(letters, user)
+    return {"open_exceptions": exceptions.count(), "open_dead_letters": letters.count()}
 
 
 # ---- event log -------------------------------------------------------------------------------------------------------

@@ -119,6 +119,11 @@ CACHES = {
 }
 
 # --- Auth -----------------------------------------------------------------------------------------------------------
+# Roles (groups) decide what a staff account may do in the admin: exceptions_queue/admin_roles.py.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "exceptions_queue.admin_roles.RoleAdminBackend"]
+# django-import-export lets any staff account import (a write) unless told which permission it takes.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

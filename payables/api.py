@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from handoff_project.api.permissions import API_AUTHENTICATION, ReadForRolesUploadForOps
 from matching.documents import CONFIRM_BELOW
 
 from . import selectors, services
@@ -57,6 +58,8 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     `?process=sync` reads and matches them before answering."""
 
     serializer_class = InvoiceSerializer
+    authentication_classes = API_AUTHENTICATION  # token first: anonymous gets 401 as on the rest of /api/
+    permission_classes = [ReadForRolesUploadForOps]
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):

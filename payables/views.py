@@ -6,18 +6,19 @@ Thin: parse the request, call one service or selector, render.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView, View
+
+from exceptions_queue.permissions import RoleRequiredMixin
 
 from . import selectors, services
 from .forms import ConfirmFieldsForm, UploadForm
 from .models import Invoice, InvoiceStatus
 
 
-class InvoiceListView(LoginRequiredMixin, ListView):
+class InvoiceListView(RoleRequiredMixin, ListView):
     template_name = "payables/invoice_list.html"
     context_object_name = "invoices"
     paginate_by = 50
@@ -30,7 +31,7 @@ class InvoiceListView(LoginRequiredMixin, ListView):
                                         counts=selectors.status_counts(), section="payables")
 
 
-class UploadView(LoginRequiredMixin, View):
+class UploadView(RoleRequiredMixin, View):
     def post(self, request):
         form = UploadForm(request.POST, request.FILES)
         if not form.is_valid():
@@ -51,7 +52,7 @@ class UploadView(LoginRequiredMixin, View):
         return redirect("payables:invoice-list")
 
 
-class InvoiceDetailView(LoginRequiredMixin, TemplateView):
+class InvoiceDetailView(RoleRequiredMixin, TemplateView):
     template_name = "payables/invoice_detail.html"
 
     def get_context_data(self, **kwargs):
@@ -65,7 +66,7 @@ class InvoiceDetailView(LoginRequiredMixin, TemplateView):
                                         last_match=invoice.match_runs.first())
 
 
-class ConfirmFieldsView(LoginRequiredMixin, View):
+class ConfirmFieldsView(RoleRequiredMixin, View):
     def post(self, request, pk):
         try:
             invoice = selectors.invoice_detail(pk)

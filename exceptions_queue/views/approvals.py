@@ -11,8 +11,9 @@ from erp_orders import approvals
 from erp_orders.models import Handoff
 
 from ..approvals_queue import approval_context, approval_queue
+from ..business_units import through_handoff
 from ..forms import NoteForm
-from .base import ActionView, OpsPageMixin
+from .base import ActionView, OpsPageMixin, require_handoff
 
 DECISIONS = {
     "approve": (approvals.approve, "Approved: the order is being created in the ERP."),
@@ -31,7 +32,7 @@ class ApprovalListView(OpsPageMixin, ListView):
 
     def get_queryset(self):
         level = self.request.GET.get("level", "")
-        return approval_queue(level=level if level in ("medium", "high") else "")
+        return through_handoff(approval_queue(level=level if level in ("medium", "high") else ""), self.request.user)
 
 
 class ApprovalDetailView(OpsPageMixin, TemplateView):
@@ -39,6 +40,7 @@ class ApprovalDetailView(OpsPageMixin, TemplateView):
     section = "approvals"
 
     def get_context_data(self, **kwargs):
+        require_handoff(self.request.user, kwargs["pk"])
         try:
             context = approval_context(kwargs["pk"])
         except Handoff.DoesNotExist:
@@ -54,6 +56,7 @@ class ApprovalDecideView(ActionView):
     action = "decide_approval"
 
     def post(self, request, pk: int):
+        require_handoff(request.user, pk)
         decision = request.POST.get("decision", "")
         comment = NoteForm({"text": request.POST.get("comment", "")})
         comment = comment.cleaned_data["text"] if comment.is_valid() else ""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from .. import selectors
 from ..approvals_queue import open_approval_count
+from ..business_units import may_see_handoff, through_handoff
 from ..permissions import ACTIONS, RoleRequiredMixin, allowed_actions, can_act_in_ops
 
 
@@ -23,7 +24,8 @@ class OpsPageMixin(RoleRequiredMixin):
         context = super().get_context_data(**kwargs)
         context.update(section=self.section, can_act=can_act_in_ops(self.request.user), may=allowed_actions(self.request.user))
         if not self.is_partial_request():
-            context.update(selectors.queue_counts(), open_approvals=open_approval_count())
+            user = self.request.user
+            context.update(selectors.queue_counts(user), open_approvals=open_approval_count(user))
         return context
 
     def is_partial_request(self) -> bool:
@@ -61,6 +63,18 @@ class ActionView(RoleRequiredMixin, View):
         ):
             return HttpResponseRedirect(requested)
         return HttpResponseRedirect(default)
+
+
+def require_handoff(user, handoff_id: int, message: str = "No handoff with this id.") -> None:
+    """404 unless the handoff is of one of the user's business units (exceptions_queue.business_units says why 404)."""
+    if not may_see_handoff(user, handoff_id):
+        raise Http404(message)
+
+
+def require_through_handoff(queryset, user, pk: int, message: str, **options) -> None:
+    """404 unless the row `pk` of `queryset` (an exception, a dead letter) belongs to one of the user's units."""
+    if not through_handoff(queryset.filter(pk=pk), user, **options).exists():
+        raise Http404(message)
 
 
 def selected_ids(request, name: str = "ids") -> list[int]:

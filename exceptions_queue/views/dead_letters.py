@@ -10,9 +10,16 @@ from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
 from .. import dead_letters, selectors
+from ..business_units import through_handoff, visible_ids
 from ..forms import NoteForm, PayloadForm
 from ..models import DeadLetter
-from .base import ActionView, OpsPageMixin, selected_ids
+from .base import ActionView, OpsPageMixin, require_through_handoff, selected_ids
+
+NO_DEAD_LETTER = "No dead letter with this id."
+
+
+def _require_dead_letter(user, pk: int) -> None:
+    require_through_handoff(DeadLetter.objects.all(), user, pk, NO_DEAD_LETTER)
 
 
 class DeadLetterListView(OpsPageMixin, ListView):
@@ -22,10 +29,11 @@ class DeadLetterListView(OpsPageMixin, ListView):
     section = "dead_letters"
 
     def get_queryset(self):
-        return selectors.open_dead_letters()
+        return through_handoff(selectors.open_dead_letters(), self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(exhausted=selectors.open_dead_letters().filter(retries_exhausted=True).count(), **kwargs)
+        exhausted = self.get_queryset().filter(retries_exhausted=True).count()
+        return super().get_context_data(exhausted=exhausted, **kwargs)
 
 
 class DeadLetterDetailView(OpsPageMixin, TemplateView):
@@ -33,9 +41,10 @@ class DeadLetterDetailView(OpsPageMixin, TemplateView):
     section = "dead_letters"
 
     def get_context_data(self, **kwargs):
-        letter = DeadLetter.objects.select_related("handoff", "handoff__inbound_event", "closed_by").filter(pk=kwargs["pk"]).first()
+        letters = DeadLetter.objects.select_related("handoff", "handoff__inbound_event", "closed_by").filter(pk=kwargs["pk"])
+        letter = through_handoff(letters, self.request.user).first()
         if letter is None:
-            raise Http404("No dead letter with this id.")
+            raise Http404(NO_DEAD_LETTER)
         payload = dead_letters.editable_payload(letter)
         form = PayloadForm(initial={"payload": json.dumps(payload.data, indent=2, ensure_ascii=False)} if payload.data else None)
         return super().get_context_data(letter=letter, handoff=letter.handoff, payload=payload, payload_form=form, **kwargs)
@@ -45,6 +54,7 @@ class DeadLetterEditView(ActionView):
     action = "dead_letter"
 
     def post(self, request, pk: int):
+        _require_dead_letter(request.user, pk)
         form = PayloadForm(request.POST)
         back = reverse("ops:dead-letter-detail", args=[pk])
         if not form.is_valid():
@@ -64,6 +74,7 @@ class DeadLetterDiscardView(ActionView):
     action = "dead_letter"
 
     def post(self, request, pk: int):
+        _require_dead_letter(request.user, pk)
         reason = NoteForm({"text": request.POST.get("reason", "")})
         try:
             letter = dead_letters.discard(dead_letter_id=pk, user=request.user, reason=reason.cleaned_data["text"] if reason.is_valid() else "")
@@ -81,9 +92,10 @@ class DeadLetterBulkRequeueView(ActionView):
 
     def post(self, request):
         if request.POST.get("scope") == "exhausted":
-            ids = list(selectors.open_dead_letters().filter(retries_exhausted=True).values_list("pk", flat=True)[:500])
+            exhausted = through_handoff(selectors.open_dead_letters(), request.user).filter(retries_exhausted=True)
+            ids = list(exhausted.values_list("pk", flat=True)[:500])
         else:
-            ids = selected_ids(request)
+            ids = visible_ids(DeadLetter.objects.all(), request.user, selected_ids(request))
         if not ids:
             messages.error(request, "Select dead letters to re-queue.")
             return self.back(reverse("ops:dead-letter-list"))

@@ -10,6 +10,7 @@ from django.views.generic import ListView, TemplateView
 from handoff_project.integration.models import Event
 
 from .. import selectors
+from ..business_units import events_of_visible_handoffs, keep_visible
 from ..forms import EventSearchForm
 from ..permissions import RoleRequiredMixin
 from .base import OpsPageMixin
@@ -29,7 +30,7 @@ class EventSearchView(OpsPageMixin, ListView):
         filters = self.search_form.filters() if self.search_form.is_bound else {}
         if filters is None:
             return Event.objects.none()
-        return selectors.event_search(**filters)
+        return events_of_visible_handoffs(selectors.event_search(**filters), self.request.user)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(search_form=self.search_form, **kwargs)
@@ -44,6 +45,8 @@ class DealHistoryView(OpsPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         crm_id, erp_order = self.request.GET.get("crm_id", ""), self.request.GET.get("erp_order", "")
         handoffs, events = selectors.deal_history(crm_id=crm_id, erp_order=erp_order)
+        handoffs = keep_visible(handoffs, self.request.user)
+        events = events_of_visible_handoffs(events, self.request.user)
         return super().get_context_data(handoffs=handoffs, events=list(events[:2000]), crm_id=crm_id, erp_order=erp_order, **kwargs)
 
 
@@ -63,7 +66,7 @@ class EventBodiesView(RoleRequiredMixin, View):
 
     def get(self, request, pk: int):
         try:
-            event = selectors.event_by_id(pk)
+            event = events_of_visible_handoffs(Event.objects.filter(pk=pk), request.user).get()
         except Event.DoesNotExist:
             raise Http404("No event with this id.") from None
         return render(request, "ops/_event_bodies.html", {"event": event})

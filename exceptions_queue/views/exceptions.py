@@ -14,10 +14,17 @@ from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
 from .. import inbox, resolving
+from ..business_units import through_handoff, visible_ids
 from ..forms import BulkExceptionForm, InboxFilterForm, NoteForm
 from ..models import HandoffException, Team
 from ..permissions import may
-from .base import ActionView, OpsPageMixin, selected_ids
+from .base import ActionView, OpsPageMixin, require_through_handoff, selected_ids
+
+NO_EXCEPTION = "No exception with this id."
+
+
+def _require_exception(user, pk: int) -> None:
+    require_through_handoff(HandoffException.objects.all(), user, pk, NO_EXCEPTION, keep_without_handoff=True)
 
 
 class ExceptionListView(OpsPageMixin, ListView):
@@ -34,7 +41,8 @@ class ExceptionListView(OpsPageMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return inbox.inbox(user=self.request.user, **self.filter_form.filters())
+        return through_handoff(inbox.inbox(user=self.request.user, **self.filter_form.filters()), self.request.user,
+                               keep_without_handoff=True)
 
     def get_context_data(self, **kwargs):
         counts = inbox.team_counts() if not self.is_partial_request() else {}
@@ -49,10 +57,11 @@ class ExceptionDetailView(OpsPageMixin, TemplateView):
     section = "exceptions"
 
     def get_context_data(self, **kwargs):
+        _require_exception(self.request.user, kwargs["pk"])
         try:
             context = inbox.exception_context(kwargs["pk"])
         except HandoffException.DoesNotExist:
-            raise Http404("No exception with this id.") from None
+            raise Http404(NO_EXCEPTION) from None
         return super().get_context_data(ctx=context, exception=context.exception, handoff=context.handoff,
                                         users=inbox.assignable_users(), **kwargs)
 
@@ -63,6 +72,7 @@ class ExceptionResolveView(ActionView):
     action = "pick_candidate"  # the widest of the three; the others are checked per request below
 
     def post(self, request, pk: int):
+        _require_exception(request.user, pk)
         how = request.POST.get("how", "")
         if how != "candidate" and not may(request.user, "resolve_exception"):
             raise PermissionDenied("Correcting a field or overriding a check needs the ops role.")
@@ -92,6 +102,7 @@ class ExceptionAssignView(ActionView):
     action = "resolve_exception"
 
     def post(self, request, pk: int):
+        _require_exception(request.user, pk)
         assignee = _user(request.POST.get("assignee", ""), request.user)
         changed = resolving.assign(exception_ids=[pk], assignee=assignee, user=request.user)
         if changed:
@@ -108,7 +119,7 @@ class ExceptionBulkView(ActionView):
 
     def post(self, request):
         form = BulkExceptionForm(request.POST)
-        ids = selected_ids(request)
+        ids = visible_ids(HandoffException.objects.all(), request.user, selected_ids(request), keep_without_handoff=True)
         back = reverse("ops:exception-list")
         if not form.is_valid() or not ids:
             messages.error(request, "Select exceptions and an action.")

@@ -19,9 +19,10 @@ from erp_orders.models import Handoff, HandoffState, WritebackStatus
 from handoff_project.integration.errors import IntegrationError
 
 from .. import selectors
+from ..business_units import visible_handoffs
 from ..forms import HandoffFilterForm, RequeueForm
 from ..permissions import RoleRequiredMixin
-from .base import OpsPageMixin
+from .base import OpsPageMixin, require_handoff
 
 log = logging.getLogger("handoff.ops")
 
@@ -51,7 +52,7 @@ class HandoffListView(OpsPageMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.handoff_list(**self.filter_form.filters())
+        return visible_handoffs(selectors.handoff_list(**self.filter_form.filters()), self.request.user)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(filter_form=self.filter_form, erp_status=selectors.erp_status(), **kwargs)
@@ -64,6 +65,7 @@ class HandoffDetailView(OpsPageMixin, TemplateView):
     section = "handoffs"
 
     def get_context_data(self, **kwargs):
+        require_handoff(self.request.user, kwargs["pk"])
         try:
             detail = selectors.handoff_detail(kwargs["pk"])
         except Handoff.DoesNotExist:
@@ -85,7 +87,8 @@ class HandoffRequeueView(RoleRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
-        handoff = Handoff.objects.filter(pk=pk).only("id", "state", "writeback_status", "deal_name").first()
+        handoff = visible_handoffs(Handoff.objects.filter(pk=pk), request.user).only(
+            "id", "state", "writeback_status", "deal_name").first()
         if handoff is None:
             raise Http404("No handoff with this id.")
         back = self._back_url(handoff)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from crosswalk.resolvers import resolve
 from exceptions_queue import selectors
+from exceptions_queue.business_units import events_of_visible_handoffs, through_handoff, visible_handoffs
 
 from .filters import EventFilter, ExceptionFilter, HandoffFilter
 from .permissions import CanResolveCrosswalk, ReadOnlyForRoles
@@ -45,7 +46,7 @@ class HandoffViewSet(ReadOnlyViewSet):
     ordering = ["-received_at", "-id"]
 
     def get_queryset(self):
-        return selectors.handoff_list()
+        return visible_handoffs(selectors.handoff_list(), self.request.user)  # another unit's handoff: 404
 
     def get_serializer_class(self):
         return HandoffDetailSerializer if self.action == "retrieve" else HandoffSerializer
@@ -59,7 +60,7 @@ class HandoffExceptionViewSet(ReadOnlyViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        return selectors.exception_list(state="")
+        return through_handoff(selectors.exception_list(state=""), self.request.user, keep_without_handoff=True)
 
 
 @extend_schema_view(list=extend_schema(summary="The event log, newest first"))
@@ -70,7 +71,7 @@ class EventViewSet(ReadOnlyViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        return selectors.event_search(with_bodies=True)
+        return events_of_visible_handoffs(selectors.event_search(with_bodies=True), self.request.user)
 
 
 class CrosswalkResolveView(APIView):
