@@ -6,6 +6,8 @@ at /sandbox/<system> or at the real vendor is the only difference between demo a
 """
 
 import os
+import secrets
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -25,10 +27,31 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
-    # Only a development key: production refuses to start without DJANGO_SECRET_KEY (see check below).
-    "django-insecure-dev-key-set-DJANGO_SECRET_KEY-in-production"
-)
+
+
+def _generated_secret_key() -> str:
+    """Without DJANGO_SECRET_KEY (the demo, tests): a random key made once per checkout in var/ (git-ignored) and
+    shared by its processes, so no key that works anywhere is written in the repository. It starts with
+    "django-insecure-", so `manage.py check --deploy` still refuses it (security.W009)."""
+    path = BASE_DIR / "var" / "dev-secret-key"
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it this instant
+            if key := path.read_text().strip():
+                return key
+            time.sleep(0.01)
+        raise
+    except OSError:  # a read-only checkout: a key for this process only
+        return "django-insecure-" + secrets.token_urlsafe(50)
+    key = "django-insecure-" + secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as file:
+        file.write(key)
+    return key
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _generated_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
