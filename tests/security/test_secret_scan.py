@@ -6,7 +6,8 @@ The flows cover every way a connector authenticates: Salesforce OAuth (client cr
 webhook → SAP (HTTP Basic, CSRF token); a Salesforce deal of another business unit → Odoo (JSON-RPC with the API key
 as a positional argument); HubSpot (private app token, v3-signed webhook) → NetSuite (OAuth 1.0a TBA); Pipedrive
 (API token in the query string, webhook with HTTP Basic) → Business Central (Entra ID client-credentials token,
-then Bearer). Scanned: every row of every model outside auth, sessions, API tokens and the emulators' own store
+then Bearer); a HubSpot deal of the Hardware unit → Oracle (HTTP Basic), which refuses the order, so a dead letter
+with its payload is scanned too. Scanned: every row of every model outside auth, sessions, API tokens and the emulators' own store
 (InboundEvent bodies and headers, the event log with its logged HTTP requests and responses, dead letters, history
 rows, handoffs, alerts, the task queue), the worker's whole log written with the JSON formatter at DEBUG, and the
 web side's captured log records formatted the same way.
@@ -24,7 +25,9 @@ from django.apps import apps
 from django.conf import settings as django_settings
 
 from erp_orders.models import ErpRoute, Handoff, HandoffState
+from exceptions_queue.models import DeadLetter
 from handoff_project.json_logging import JsonFormatter
+from handoff_project.sandbox.faults import set_fault
 from tests.conftest import TEST_CREDENTIALS, Worker, wait_for, worker_env
 
 from ..flows.drivers import crm_driver, erp_driver
@@ -37,6 +40,7 @@ FLOWS = [  # (crm, erp, business unit of the deal)
     ("salesforce", "odoo", "EMEA Services"),
     ("hubspot", "netsuite", ""),
     ("pipedrive", "business_central", ""),
+    ("hubspot", "oracle", "Hardware"),  # Oracle refuses the order (HTTP 400): a dead letter with its payload
 ]
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY|CONSUMER_KEY")
 # Tables that hold secrets by design (password hashes, API tokens, sessions) or that are the vendors' side (the
@@ -113,8 +117,11 @@ def test_no_secret_is_stored_or_logged_across_every_kind_of_connector_auth(sandb
     ErpRoute.objects.create(priority=1, name="EMEA services on Odoo", crm_system="salesforce",
                             business_unit="EMEA Services", erp_system="odoo")
     ErpRoute.objects.create(priority=2, name="Salesforce on SAP", crm_system="salesforce", erp_system="sap")
-    ErpRoute.objects.create(priority=3, name="HubSpot on NetSuite", crm_system="hubspot", erp_system="netsuite")
-    ErpRoute.objects.create(priority=4, name="Pipedrive on BC", crm_system="pipedrive", erp_system="business_central")
+    ErpRoute.objects.create(priority=3, name="Hardware on Oracle", crm_system="hubspot", business_unit="Hardware",
+                            erp_system="oracle")
+    set_fault("oracle", "down", status=400, only_modifying=True)
+    ErpRoute.objects.create(priority=4, name="HubSpot on NetSuite", crm_system="hubspot", erp_system="netsuite")
+    ErpRoute.objects.create(priority=5, name="Pipedrive on BC", crm_system="pipedrive", erp_system="business_central")
 
     deals = []
     for crm, erp, unit in FLOWS:
@@ -125,8 +132,9 @@ def test_no_secret_is_stored_or_logged_across_every_kind_of_connector_auth(sandb
     for crm, erp, unit, deal in deals:
         handoff = wait_for(settled(crm, deal), timeout=90, pump=True, message=f"the {crm} → {erp} handoff")
         # the flows really ran: each reached its ERP (so every auth path was used and logged)
-        assert (handoff.state, handoff.erp_system, handoff.business_unit) == (HandoffState.WRITTEN_BACK, erp, unit), \
-            handoff.last_error
+        expected = HandoffState.DEAD if erp == "oracle" else HandoffState.WRITTEN_BACK
+        assert (handoff.state, handoff.erp_system, handoff.business_unit) == (expected, erp, unit), handoff.last_error
+    assert DeadLetter.objects.filter(handoff__erp_system="oracle").exists()
 
     secrets = configured_secrets()
     leaks = []
@@ -151,6 +159,7 @@ def test_no_secret_is_stored_or_logged_across_every_kind_of_connector_auth(sandb
     assert set(Event.objects.exclude(request_body="").values_list("system", flat=True)) >= {"sap", "odoo", "netsuite", "business_central"}
     # credentials were there to leak, and were redacted where they were kept: deliveries and logged HTTP calls
     assert {"integration.InboundEvent", "integration.Event"} <= set(redacted), sorted(set(redacted))
+    assert DeadLetter.objects.exclude(error_detail={}).exists()  # the ERP's answer, kept for a person to read
     assert scanned_rows > 100 and len(log_lines) > 20 and len(worker_log.splitlines()) > 20
     assert leaks == []
 
