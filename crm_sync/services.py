@@ -9,9 +9,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from handoff_project.integration.canonical import Deal, to_dict
+from handoff_project.integration.errors import PermanentError
 from handoff_project.integration.events import record_event
 from handoff_project.integration.models import InboundEvent, Outcome
-from handoff_project.integration.redaction import redact_body, redact_headers, truncate
+from handoff_project.integration.redaction import redact_body, redact_headers, storable, truncate
 
 from .connectors.base import get_crm_adapter
 
@@ -23,24 +24,31 @@ ACCEPTED_BODY_LIMIT = 5 * 1024 * 1024
 
 
 def store_inbound_event(
-    *, system: str, request, dedup_key: str | None, status: str = InboundEvent.Status.ACCEPTED, error: str = ""
+    *, system: str, request, dedup_key: str | None, status: str = InboundEvent.Status.ACCEPTED, error: str = "",
+    body: bytes | None = None, body_bytes: int | None = None,
 ) -> tuple[InboundEvent, bool]:
     """Store a delivery as it arrived (secrets redacted). Returns (event, created); a redelivery of a known
-    dedup_key is counted on the first one and not stored again."""
-    body = request.body
+    dedup_key is counted on the first one and not stored again.
+
+    `body`/`body_bytes` are given for a request too large to read whole (its head, and its announced size).
+    Two identical deliveries at the same moment: the unique (system, dedup_key) index makes the second INSERT wait
+    for the first transaction; it then fails inside its savepoint and counts itself on the row the first one wrote.
+    """
+    body = request.body if body is None else body
     limit = ACCEPTED_BODY_LIMIT if status == InboundEvent.Status.ACCEPTED else REJECTED_BODY_LIMIT
+    dedup_key = None if dedup_key is None else storable(dedup_key)
     fields = dict(
         system=system,
         status=status,
         dedup_key=dedup_key,
-        method=request.method,
-        path=request.get_full_path()[:500],
+        method=storable(request.method or "")[:10],
+        path=storable(request.get_full_path())[:500],
         remote_addr=request.META.get("REMOTE_ADDR") or None,
         headers=redact_headers({k: v for k, v in request.headers.items()}),
-        content_type=request.content_type or "",
+        content_type=storable(request.content_type or "")[:200],
         body=truncate(redact_body(body), limit),
-        body_bytes=len(body),
-        error=error,
+        body_bytes=len(body) if body_bytes is None else body_bytes,
+        error=storable(error),
     )
     if dedup_key is None:
         return InboundEvent.objects.create(**fields), True
@@ -57,8 +65,17 @@ def mark_inbound(inbound: InboundEvent, status: str, error: str = "") -> None:
 
 
 def fetch_deal(*, crm_system: str, crm_record_id: str) -> Deal:
-    """The won deal from the CRM, in canonical form (raises the kernel's errors on failure)."""
-    return get_crm_adapter(crm_system).fetch_deal(crm_record_id)
+    """The won deal from the CRM, in canonical form (raises the kernel's errors on failure).
+
+    The mappers raise ValueError for a record they cannot read (a price that is no number, a line without a
+    quantity): asking again returns the same record, so that is a PermanentError a person fixes in the CRM."""
+    try:
+        return get_crm_adapter(crm_system).fetch_deal(crm_record_id)
+    except ValueError as exc:
+        raise PermanentError(
+            f"The {crm_system} deal {crm_record_id} could not be read: {exc}. Correct the deal in the CRM, then "
+            "re-queue the handoff.", system=crm_system, reason="unreadable_crm_record",
+        ) from exc
 
 
 def deal_summary(deal: Deal) -> dict:

@@ -1,5 +1,9 @@
 """Secrets never reach the event log or the raw store: redact headers, JSON keys, form fields, SOAP elements and the
-password positions of JSON-RPC calls (Odoo's /jsonrpc carries the password or API key as a positional argument)."""
+password positions of JSON-RPC calls (Odoo's /jsonrpc carries the password or API key as a positional argument).
+
+What comes out is also storable: PostgreSQL's text and jsonb cannot hold U+0000 and psycopg cannot encode a lone
+surrogate (JSON's "\\ud800" decodes to one), so both become U+FFFD (`storable`) — a hostile body must never turn
+storing it into a 500. A body nested too deep for the JSON reader is redacted as text."""
 
 from __future__ import annotations
 
@@ -45,12 +49,22 @@ _OAUTH1 = re.compile(r"\bOAuth\s+(?:realm|oauth_\w+)=\"[^\r\n]*", re.IGNORECASE)
 _HUBSPOT_PRIVATE_APP_TOKEN = re.compile(r"\bpat-[a-z]{2,3}\d+-[A-Za-z0-9-]{8,}")
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(text: str) -> str:
+    """`text` with the characters PostgreSQL cannot store (NUL, lone surrogates) replaced by U+FFFD."""
+    return _UNSTORABLE.sub(REPLACEMENT, text) if text else text
+
+
 def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key or ""))
 
 
 def redact_headers(headers) -> dict:
-    return {k: (REDACTED if k.lower() in SECRET_HEADERS or is_secret_key(k) else v) for k, v in dict(headers).items()}
+    return {storable(str(k)): (REDACTED if k.lower() in SECRET_HEADERS or is_secret_key(k) else storable(str(v)))
+            for k, v in dict(headers).items()}
 
 
 # Odoo's JSON-RPC services take the secret by position, not by key (odoo/service/common.py, model.py, db.py):
@@ -90,7 +104,7 @@ def redact_data(value):
     """Redact secret-looking keys anywhere in a JSON-like structure (and the secret arguments of JSON-RPC calls)."""
     if isinstance(value, dict):
         value = _redact_jsonrpc_args(value)
-        return {k: (REDACTED if is_secret_key(str(k)) else redact_data(v)) for k, v in value.items()}
+        return {storable(str(k)): (REDACTED if is_secret_key(str(k)) else redact_data(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact_data(v) for v in value]
     if isinstance(value, str):
@@ -101,6 +115,7 @@ def redact_data(value):
 def redact_text(text: str) -> str:
     if not text:
         return text
+    text = storable(text)
     text = _XML_SECRET.sub(lambda m: f"<{m['tag']}{m['attrs']}>{REDACTED}</{m['tag']}>", text)
     text = _OAUTH1.sub(f"OAuth {REDACTED}", text)
     text = _FORM_PAIR.sub(lambda m: f"{m['key']}={REDACTED}", text)
@@ -117,8 +132,8 @@ def redact_body(body: str | bytes | None) -> str:
     stripped = body.lstrip()
     if stripped[:1] in ("{", "["):
         try:
-            return json.dumps(redact_data(json.loads(body)), ensure_ascii=False)
-        except ValueError:
+            return storable(json.dumps(redact_data(json.loads(body)), ensure_ascii=False))
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the reader goes: redact as text
             pass
     return redact_text(body)
 

@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST
 
 from crm_sync import webhooks
 from crm_sync.connectors.base import MalformedDelivery, Trigger
+from handoff_project.integration.redaction import storable
 
 from .adapter import won_stages
 from .signature import verification_problem
@@ -42,6 +43,7 @@ SYSTEM = "hubspot"
 MAX_EVENTS = 100
 DEAL_OBJECT_TYPE_ID = "0-3"  # the deal object in generic object.* subscriptions
 REQUIRED_KEYS = ("eventId", "objectId", "portalId")
+MAX_DEPTH_HINT = "Python's JSON reader allows (about 1,000 levels)"
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,13 @@ class WebhookEvent:
         return self.subscription_type.partition(".")[2]
 
 
+def _too_large(status: int, message: str) -> JsonResponse:
+    return _answer(status, "rejected", message)
+
+
 @csrf_exempt
 @require_POST
+@webhooks.refuse_oversized(system=SYSTEM, answer=_too_large)
 def receive(request):
     problem = verification_problem(
         secret=settings.HUBSPOT_CLIENT_SECRET,
@@ -104,16 +111,29 @@ def triggers(inbound) -> list[Trigger]:
 def parse_batch(body: bytes) -> list[WebhookEvent]:
     """The events of a delivery; `MalformedDelivery` says what is wrong with one that is not HubSpot's shape."""
     try:
-        data = json.loads(body or b"")
+        data = json.loads(_utf8(body))
     except ValueError as exc:
         raise MalformedDelivery(f"the body is not JSON ({exc})") from None
+    except RecursionError:
+        raise MalformedDelivery(f"the JSON is nested deeper than {MAX_DEPTH_HINT}; HubSpot sends a flat array") from None
     if not isinstance(data, list):
         raise MalformedDelivery(f"the body is a JSON {type(data).__name__}, HubSpot sends an array of events")
     if not data:
         raise MalformedDelivery("the array holds no events")
     if len(data) > MAX_EVENTS:
         raise MalformedDelivery(f"{len(data)} events in one request; HubSpot sends at most {MAX_EVENTS}")
-    return [_event(position, raw) for position, raw in enumerate(data)]
+    try:
+        return [_event(position, raw) for position, raw in enumerate(data)]
+    except RecursionError:  # str() of a value nested nearly as deep as the reader allows
+        raise MalformedDelivery("an event holds values nested too deep to read; HubSpot sends flat values") from None
+
+
+def _utf8(body: bytes) -> str:
+    """HubSpot sends UTF-8; json.loads would also take UTF-16/32 bytes, which the raw store could not give back."""
+    try:
+        return (body or b"").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedDelivery(f"the body is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
 
 
 def _event(position: int, raw) -> WebhookEvent:
@@ -129,14 +149,15 @@ def _event(position: int, raw) -> WebhookEvent:
         raise MalformedDelivery(f"{where}: objectId {object_id[:40]!r} is not a HubSpot record id")
     if not isinstance(kind, str):
         raise MalformedDelivery(f"{where}: subscriptionType is not a text")
+    # storable(): JSON may carry "\\u0000" or a lone surrogate, which neither PostgreSQL nor UTF-8 can hold
     return WebhookEvent(
-        event_id=str(raw["eventId"]),
-        subscription_type=kind,
+        event_id=storable(str(raw["eventId"])),
+        subscription_type=storable(kind),
         object_id=object_id,
-        portal_id=str(raw["portalId"]),
-        object_type_id=str(raw.get("objectTypeId") or ""),
-        property_name=str(raw.get("propertyName") or ""),
-        property_value="" if raw.get("propertyValue") is None else str(raw["propertyValue"]),
+        portal_id=storable(str(raw["portalId"])),
+        object_type_id=storable(str(raw.get("objectTypeId") or "")),
+        property_name=storable(str(raw.get("propertyName") or "")),
+        property_value="" if raw.get("propertyValue") is None else storable(str(raw["propertyValue"])),
     )
 
 

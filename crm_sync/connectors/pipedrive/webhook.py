@@ -31,6 +31,7 @@ from django.views.decorators.http import require_POST
 
 from crm_sync import webhooks
 from crm_sync.connectors.base import MalformedDelivery, Trigger
+from handoff_project.integration.redaction import storable
 
 SYSTEM = "pipedrive"
 WWW_AUTHENTICATE = 'Basic realm="Handoff Pipedrive webhook", charset="UTF-8"'
@@ -56,8 +57,13 @@ class Delivery:
         return "pdwh:sha256:" + hashlib.sha256(self.event_id.encode()).hexdigest()
 
 
+def _too_large(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
 @csrf_exempt
 @require_POST
+@webhooks.refuse_oversized(system=SYSTEM, answer=_too_large)
 def receive(request):
     refused = credentials_refused(request.headers.get("Authorization", ""))
     if refused:
@@ -112,9 +118,14 @@ def credentials_refused(authorization: str) -> str:
 
 def parse_delivery(body: bytes) -> Delivery:
     try:
-        payload = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
+        # Pipedrive sends UTF-8; json.loads would also take UTF-16/32 bytes, which the raw store could not give back.
+        payload = json.loads((body or b"").decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise MalformedDelivery(f"the body is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except ValueError as exc:
         raise MalformedDelivery(f"the body is not JSON ({exc})") from None
+    except RecursionError:
+        raise MalformedDelivery("the JSON is nested deeper than the reader allows (about 1,000 levels)") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("meta"), dict):
         raise MalformedDelivery("the body is not a webhooks v2 object with a `meta` block")
     meta = payload["meta"]
@@ -159,4 +170,5 @@ def trigger_of(delivery: Delivery) -> Trigger:
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value).strip()
+    # storable(): JSON may carry "\\u0000" or a lone surrogate, which neither PostgreSQL nor UTF-8 can hold
+    return "" if value is None else storable(str(value)).strip()

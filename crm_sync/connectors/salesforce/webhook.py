@@ -25,8 +25,13 @@ SOAP = "text/xml; charset=utf-8"
 WON_STAGES = {"closed won"}
 
 
+def _too_large(status: int, message: str) -> HttpResponse:
+    return HttpResponse(soap_fault(message), status=status, content_type=SOAP)
+
+
 @csrf_exempt
 @require_POST
+@webhooks.refuse_oversized(system=SYSTEM, answer=_too_large)
 def receive(request):
     try:
         message = parse_outbound_message(request.body)
