@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from handoff_project.api.pagination import CheckedLimitOffsetPagination
 from handoff_project.api.permissions import API_AUTHENTICATION, ReadForRolesUploadForOps
+from handoff_project.api.schema import ApiAutoSchema
 from matching.documents import CONFIRM_BELOW
 
 from . import selectors, services
@@ -35,7 +38,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     fields_read = InvoiceFieldSerializer(source="fields", many=True, read_only=True)
     lines = InvoiceLineSerializer(many=True, read_only=True)
     exceptions = serializers.SerializerMethodField()
-    purchase_order = serializers.CharField(source="purchase_order.number", default=None, read_only=True)
+    purchase_order = serializers.CharField(source="purchase_order.number", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Invoice
@@ -49,10 +52,31 @@ class InvoiceSerializer(serializers.ModelSerializer):
                  "action": e.detail.get("action", "")} for e in invoice.exceptions.all()]
 
 
+class InvoiceQuerySerializer(serializers.Serializer):
+    """The list's query parameters, checked (a NUL byte, which PostgreSQL cannot search for, is a 400)."""
+
+    status = serializers.CharField(required=False, allow_blank=True)
+    q = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
 class UploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("status", str, description="Invoice status (exact), e.g. on_hold."),
+        OpenApiParameter("q", str, description="Text in the invoice number, seller, PO reference or file name."),
+    ]),
+    create=extend_schema(
+        request={"multipart/form-data": {
+            "type": "object", "required": ["files"],
+            "properties": {"files": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}}},
+        }},
+        responses={201: {"type": "array", "items": {"$ref": "#/components/schemas/Invoice"}}},
+        parameters=[OpenApiParameter("process", str, description="sync: read and match before answering.")],
+    ),
+)
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """GET invoices (?status=, ?q=); POST multipart `files` (one or many) to upload: 201 with the new invoices,
     `?process=sync` reads and matches them before answering."""
@@ -61,10 +85,14 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     authentication_classes = API_AUTHENTICATION  # token first: anonymous gets 401 as on the rest of /api/
     permission_classes = [ReadForRolesUploadForOps]
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = CheckedLimitOffsetPagination
+    schema = ApiAutoSchema()
 
     def get_queryset(self):
-        return selectors.invoice_list(status=self.request.query_params.get("status", ""),
-                                      query=self.request.query_params.get("q", "")).prefetch_related(
+        query = InvoiceQuerySerializer(data=self.request.query_params if self.action == "list" else {})
+        query.is_valid(raise_exception=True)
+        return selectors.invoice_list(status=query.validated_data.get("status", ""),
+                                      query=query.validated_data.get("q", "")).prefetch_related(
             "fields", "lines", "exceptions")
 
     def create(self, request):

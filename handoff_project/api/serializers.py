@@ -105,12 +105,21 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StringOnlyField(serializers.CharField):
+    """A CharField that takes only a string: DRF's would turn a JSON number or boolean into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ResolveRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=KINDS,
         error_messages={"invalid_choice": f'unknown kind "{{input}}"; use one of {", ".join(KINDS)}.'},
     )
-    text = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    text = StringOnlyField(required=False, allow_blank=True, default="", trim_whitespace=False)
     context = serializers.DictField(
         required=False,
         default=dict,

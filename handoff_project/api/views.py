@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,7 +17,9 @@ from exceptions_queue import selectors
 from exceptions_queue.business_units import events_of_visible_handoffs, through_handoff, visible_handoffs
 
 from .filters import EventFilter, ExceptionFilter, HandoffFilter
+from .pagination import CheckedLimitOffsetPagination
 from .permissions import CanResolveCrosswalk, ReadOnlyForRoles
+from .schema import ApiAutoSchema
 from .serializers import (
     EventSerializer,
     HandoffDetailSerializer,
@@ -25,7 +29,6 @@ from .serializers import (
     ResolveRequestSerializer,
 )
 
-
 # Token first: an anonymous API call then gets 401 with `WWW-Authenticate: Token` (session-first answers 403).
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 
@@ -34,6 +37,8 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     authentication_classes = AUTHENTICATION
     permission_classes = [ReadOnlyForRoles]
     filter_backends = [DjangoFilterBackend, OrderingFilter]
+    pagination_class = CheckedLimitOffsetPagination
+    schema = ApiAutoSchema()
 
 
 @extend_schema_view(
@@ -79,6 +84,9 @@ class CrosswalkResolveView(APIView):
 
     authentication_classes = AUTHENTICATION
     permission_classes = [CanResolveCrosswalk]
+    # JSON only: `context` is an object, which a form body cannot carry (DRF would read it as an empty dict).
+    parser_classes = [JSONParser]
+    schema = ApiAutoSchema()
 
     @extend_schema(
         summary="Resolve a CRM value through the crosswalk",
@@ -97,3 +105,9 @@ class CrosswalkResolveView(APIView):
         except ValueError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(resolution.as_dict())
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any other path under /api/ (including an id that is not a number): a JSON 404, not the site's HTML page."""
+    return JsonResponse({"detail": f"No API endpoint at {request.path}; the schema at /api/schema/ lists them."},
+                        status=404)
