@@ -8,6 +8,9 @@ permissions), not from per-user permission rows:
 - master_data may also add, change and delete crosswalk entries (the crosswalk app; its read-only tables — ERP
   master data, the transformation log — refuse changes in their own admin classes);
 - users, groups, API tokens, business-unit access, the sandbox and the task queue are for superusers only;
+- a user limited to business units (exceptions_queue.business_units) sees only the crosswalks here: the admin's
+  lists are not filtered by unit, so the deal-bearing tables (handoffs, events, exceptions …) stay in the ops UI and
+  the API, which are;
 - importing (django-import-export) needs the change permission, exporting the view permission (settings.py), and a
   POST to a history version (a revert) needs the change permission (`refuse_history_writes_without_change_permission`).
 
@@ -22,6 +25,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .permissions import MASTER_DATA, ROLES, user_roles
 
+# Shared master data, not any business unit's deals: what a user limited to units may still see in the admin.
+UNSCOPED_APPS = frozenset({"crosswalk"})
 VIEW_APPS = frozenset({"crosswalk", "erp_orders", "exceptions_queue", "integration", "payables", "matching", "crm_sync"})
 EDIT_APPS_BY_ROLE = {MASTER_DATA: frozenset({"crosswalk"})}
 # Models inside VIEW_APPS that only superusers see: who may see which business unit is itself an access control.
@@ -45,7 +50,7 @@ class RoleAdminBackend(BaseBackend):
             return False
         app_label, codename = perm.split(".", 1)
         action, _, model = codename.partition("_")
-        if app_label not in VIEW_APPS or f"{app_label}.{model}" in SUPERUSER_ONLY_MODELS:
+        if app_label not in _apps_for(user_obj) or f"{app_label}.{model}" in SUPERUSER_ONLY_MODELS:
             return False
         if action == "view":
             return True
@@ -54,7 +59,13 @@ class RoleAdminBackend(BaseBackend):
         return False
 
     def has_module_perms(self, user_obj, app_label: str) -> bool:
-        return bool(_roles(user_obj)) and app_label in VIEW_APPS
+        return bool(_roles(user_obj)) and app_label in _apps_for(user_obj)
+
+
+def _apps_for(user) -> frozenset[str]:
+    from .business_units import user_units  # imported late: it loads models, and this module loads with the settings
+
+    return VIEW_APPS if user_units(user) is None else VIEW_APPS & UNSCOPED_APPS
 
 
 def refuse_history_writes_without_change_permission() -> None:

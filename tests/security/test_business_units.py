@@ -167,3 +167,17 @@ def test_a_user_with_several_units_sees_each_of_them(two_units):
 def test_the_handoff_keeps_the_deals_business_unit_as_a_column_from_fetch():
     deal = from_dict(Deal, {**HandoffFactory.build().deal, "business_unit": EMEA})
     assert deal_summary(deal)["business_unit"] == EMEA
+
+
+def test_a_unit_limited_staff_account_sees_only_the_crosswalks_in_the_admin(two_units):
+    """The admin's lists are not filtered by unit, so a limited account keeps to the ops UI and the API for deals."""
+    from tests.factories import ProductMappingFactory
+
+    mapping = ProductMappingFactory()
+    limited = signed_in(user_with(["master_data"], [EMEA], is_staff=True))
+    unlimited = signed_in(user_with(["master_data"], is_staff=True))
+    for url in ["/admin/erp_orders/handoff/", f"/admin/erp_orders/handoff/{two_units['theirs'].pk}/change/",
+                "/admin/integration/event/", "/admin/exceptions_queue/handoffexception/", "/admin/erp_orders/approval/"]:
+        assert limited.get(url).status_code == 403, url
+        assert unlimited.get(url).status_code == 200, url
+    assert limited.get(f"/admin/crosswalk/productmapping/{mapping.pk}/change/").status_code == 200
