@@ -9,7 +9,7 @@ from django.views import View
 
 from .. import selectors
 from ..approvals_queue import open_approval_count
-from ..business_units import may_see_handoff, through_handoff
+from ..business_units import may_see_handoff, through_handoff, user_units
 from ..permissions import ACTIONS, RoleRequiredMixin, allowed_actions, can_act_in_ops
 
 
@@ -22,7 +22,9 @@ class OpsPageMixin(RoleRequiredMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(section=self.section, can_act=can_act_in_ops(self.request.user), may=allowed_actions(self.request.user))
+        units = user_units(self.request.user)
+        context.update(section=self.section, can_act=can_act_in_ops(self.request.user), may=allowed_actions(self.request.user),
+                       my_business_units=sorted(units) if units else [])
         if not self.is_partial_request():
             user = self.request.user
             context.update(selectors.queue_counts(user), open_approvals=open_approval_count(user))

@@ -82,6 +82,10 @@ def test_unit_scoped_approver_sees_and_decides_only_their_units_approvals(two_un
     assert Approval.objects.get(handoff=theirs).state == Approval.objects.get(handoff=mine).state  # untouched: still open
     assert theirs.approvals.get().is_open
 
+    assert b'data-testid="my-business-units">\xc2\xb7 business units: emea services' in client.get(reverse("ops:approval-list")).content
+    detail = client.get(reverse("ops:approval-detail", args=[mine.pk])).content.decode()
+    assert 'data-testid="business-unit">emea services<' in detail
+
     response = client.post(reverse("ops:approval-decide", args=[mine.pk]), {"decision": "reject", "comment": "too risky"})
     assert response.status_code == 302
     assert not mine.approvals.get().is_open
