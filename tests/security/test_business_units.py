@@ -82,7 +82,8 @@ def test_unit_scoped_approver_sees_and_decides_only_their_units_approvals(two_un
     assert Approval.objects.get(handoff=theirs).state == Approval.objects.get(handoff=mine).state  # untouched: still open
     assert theirs.approvals.get().is_open
 
-    assert b'data-testid="my-business-units">\xc2\xb7 business units: emea services' in client.get(reverse("ops:approval-list")).content
+    queue_page = client.get(reverse("ops:approval-list")).content.decode()
+    assert 'data-testid="my-business-units">· business units: emea services' in queue_page
     detail = client.get(reverse("ops:approval-detail", args=[mine.pk])).content.decode()
     assert 'data-testid="business-unit">emea services<' in detail
 

@@ -2,15 +2,17 @@
 PostgreSQL), then every stored row and every log line is scanned for the configured secrets and for the shapes
 secrets take.
 
-The flows cover every way a connector authenticates: Salesforce OAuth (client credentials) and its Outbound Message
-webhook → SAP (HTTP Basic, CSRF token); a Salesforce deal of another business unit → Odoo (JSON-RPC with the API key
-as a positional argument); HubSpot (private app token, v3-signed webhook) → NetSuite (OAuth 1.0a TBA); Pipedrive
-(API token in the query string, webhook with HTTP Basic) → Business Central (Entra ID client-credentials token,
-then Bearer); a HubSpot deal of the Hardware unit → Oracle (HTTP Basic), which refuses the order, so a dead letter
-with its payload is scanned too. Scanned: every row of every model outside auth, sessions, API tokens and the emulators' own store
-(InboundEvent bodies and headers, the event log with its logged HTTP requests and responses, dead letters, history
-rows, handoffs, alerts, the task queue), the worker's whole log written with the JSON formatter at DEBUG, and the
-web side's captured log records formatted the same way.
+The flows cover every way a connector authenticates: Salesforce OAuth (client credentials) and its Outbound
+Message webhook → SAP (HTTP Basic, CSRF token); a Salesforce deal of another business unit → Odoo (JSON-RPC with the
+API key as a positional argument); HubSpot (private app token, v3-signed webhook) → NetSuite (OAuth 1.0a TBA);
+Pipedrive (API token in the query string, webhook with HTTP Basic) → Business Central (Entra ID client-credentials
+token, then Bearer); a HubSpot deal of the Hardware unit → Oracle (HTTP Basic), which refuses the order, so a dead
+letter with the ERP's answer is scanned too.
+
+Scanned: every row of every model outside auth, sessions, API tokens and the emulators' own store (InboundEvent
+bodies and headers, the event log with its logged HTTP requests and responses, dead letters, history rows, handoffs,
+alerts, the task queue), the database cache, the worker's whole log written with the JSON formatter at DEBUG, and
+the web side's captured log records formatted the same way.
 """
 
 from __future__ import annotations
@@ -90,6 +92,19 @@ def stored_rows():
             yield f"{model._meta.label} {row.get('pk', row.get('id', row.get('history_id', '')))}", text
 
 
+def cache_rows():
+    """(label, text) for every entry of the database cache (values are base64 pickles: decoded to their bytes)."""
+    from django.db import connection
+
+    table = django_settings.CACHES["default"].get("LOCATION", "")
+    if django_settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.db.DatabaseCache" or not table:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT cache_key, value FROM "{table}"')
+        for key, value in cursor.fetchall():
+            yield f"cache {key}", key + " " + base64.b64decode(value).decode("latin-1")
+
+
 def settled(crm: str, crm_id: str):
     def check():
         handoff = Handoff.objects.filter(crm_system=crm, crm_record_id=crm_id).first()
@@ -139,7 +154,7 @@ def test_no_secret_is_stored_or_logged_across_every_kind_of_connector_auth(sandb
     secrets = configured_secrets()
     leaks = []
     scanned_rows, redacted = 0, []
-    for where, text in stored_rows():
+    for where, text in [*stored_rows(), *cache_rows()]:
         scanned_rows += 1
         leaks += leaks_in(text, where, secrets)
         if "[REDACTED]" in text:
@@ -156,7 +171,8 @@ def test_no_secret_is_stored_or_logged_across_every_kind_of_connector_auth(sandb
     from handoff_project.integration.models import Event, InboundEvent
 
     assert InboundEvent.objects.filter(system__in=["salesforce", "hubspot", "pipedrive"]).values("system").distinct().count() == 3
-    assert set(Event.objects.exclude(request_body="").values_list("system", flat=True)) >= {"sap", "odoo", "netsuite", "business_central"}
+    logged_calls = set(Event.objects.exclude(request_body="").values_list("system", flat=True))
+    assert logged_calls >= {"sap", "odoo", "netsuite", "business_central", "oracle"}, logged_calls
     # credentials were there to leak, and were redacted where they were kept: deliveries and logged HTTP calls
     assert {"integration.InboundEvent", "integration.Event"} <= set(redacted), sorted(set(redacted))
     assert DeadLetter.objects.exclude(error_detail={}).exists()  # the ERP's answer, kept for a person to read
