@@ -2,7 +2,9 @@
 
 Every table keeps its history (simple-history): the History button shows who changed which mapping when.
 Import / export as CSV or XLSX (django-import-export, resources in crosswalk.resources): an import first shows the
-dry run — each row new, updated with its field diff, or skipped — and writes only on "Confirm import".
+dry run — each row new, updated with its field diff, or skipped — and writes only on "Confirm import". An import is
+all or nothing: the dry run names every bad row (row, line of the file, field, why) and offers no confirmation, and
+a confirmation posted anyway for a file with a bad row is rolled back whole and answered with the same list.
 "Proposed … mappings" list what people's resolutions taught (crosswalk.learning), to accept or reject.
 The ERP master data (materials, business partners) is read-only here: `manage.py sync_erp_master` loads it.
 """
@@ -10,6 +12,8 @@ The ERP master data (materials, business partners) is read-only here: `manage.py
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
@@ -41,11 +45,60 @@ VALIDITY_FIELDS = ("status", "erp_system", ("valid_from", "valid_to"), "owner", 
 COMMON_FILTERS = ("status", "erp_system", "valid_to", "updated_at")
 
 
+MAX_LISTED_PROBLEMS = 50
+
+
+def import_problems(result) -> list[str]:
+    """Every reason an import result cannot be written, one sentence each: file-level errors, then bad rows by number
+    (data row N is line N + 1 of the file, under its header), each with the field and the reason."""
+    problems = [f"The file: {error.error}" for error in result.base_errors]
+    for row in result.invalid_rows:
+        for field, messages_ in row.field_specific_errors.items():
+            problems.append(f"Row {row.number} (line {row.number + 1}), {field}: {' '.join(messages_)}")
+        for message in row.non_field_specific_errors:
+            problems.append(f"Row {row.number} (line {row.number + 1}): {message}")
+    for number, errors in result.row_errors():
+        problems.extend(f"Row {number} (line {number + 1}): {error.error}" for error in errors)
+    return problems
+
+
 class CrosswalkAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     list_per_page = 100
     formats = (CSV, XLSX)
     actions = ("mark_active", "mark_retired")
     readonly_fields = ("updated_at",)
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        result = getattr(response, "context_data", {}).get("result")
+        if result is not None:
+            self._report_problems(request, result, verb="will be")
+        return response
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnicodeDecodeError):
+            form.add_error("import_file", f"The file is not UTF-8 text (byte 0x{e.object[e.start]:02x} at position "
+                                          f"{e.start} cannot be decoded as utf-8). Save it as \"CSV UTF-8\" and import it again.")
+            return
+        super().add_data_read_fail_error_to_form(form, e)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # All or nothing: a bad row rolls back the good ones too (django-import-export would write them and skip it).
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if self._report_problems(request, result, verb="was"):
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        return super().process_result(result, request)
+
+    def _report_problems(self, request, result, *, verb: str) -> bool:
+        problems = import_problems(result)
+        if problems:
+            listed = problems[:MAX_LISTED_PROBLEMS]
+            more = f" … and {len(problems) - len(listed)} more." if len(problems) > len(listed) else ""
+            self.message_user(request, f"Nothing {verb} imported: fix these rows and import the file again. "
+                              + " | ".join(listed) + more, messages.ERROR)
+        return bool(problems)
 
     def _set_status(self, request, queryset, status):
         # save() per row (not update()) so each change lands in the history with the user who made it.
@@ -125,6 +178,7 @@ class TaxCodeMappingAdmin(CrosswalkAdmin):
 
 @admin.register(MaterialGroupLeadTime)
 class MaterialGroupLeadTimeAdmin(CrosswalkAdmin):
+    resource_classes = (resources.MaterialGroupLeadTimeResource,)
     list_display = ("material_group", "lead_time_days", "status", "erp_system", "updated_at")
     list_filter = COMMON_FILTERS
     search_fields = ("material_group",)
@@ -132,6 +186,7 @@ class MaterialGroupLeadTimeAdmin(CrosswalkAdmin):
 
 @admin.register(ContactMapping)
 class ContactMappingAdmin(CrosswalkAdmin):
+    resource_classes = (resources.ContactMappingResource,)
     list_display = ("crm_contact_email", "contact_person", "business_partner", "status", "erp_system", "updated_at")
     list_filter = COMMON_FILTERS
     search_fields = ("crm_contact_email", "contact_person", "business_partner")
@@ -139,6 +194,7 @@ class ContactMappingAdmin(CrosswalkAdmin):
 
 @admin.register(ContractMapping)
 class ContractMappingAdmin(CrosswalkAdmin):
+    resource_classes = (resources.ContractMappingResource,)
     list_display = ("crm_contract_reference", "erp_document", "status", "erp_system", "updated_at")
     list_filter = COMMON_FILTERS
     search_fields = ("crm_contract_reference", "erp_document")
