@@ -306,7 +306,13 @@ def deal_history(*, crm_id: str = "", erp_order: str = "") -> tuple[list[Handoff
     return found, _without_bodies(events)
 
 
-def recent_alerts(*, limit: int = 200):
+def recent_alerts(*, limit: int = 200, user=None):
+    """The newest alerts; given a user limited to business units, those of their units' handoffs and those of no
+    handoff (an ERP outage, a lag alert)."""
+    from .business_units import through_handoff
     from .models import Alert
 
-    return Alert.objects.select_related("handoff").defer(*(f"handoff__{name}" for name in HANDOFF_LIST_DEFERRED)).order_by("-created_at", "-id")[:limit]
+    alerts = Alert.objects.select_related("handoff").defer(*(f"handoff__{name}" for name in HANDOFF_LIST_DEFERRED))
+    if user is not None:
+        alerts = through_handoff(alerts, user, keep_without_handoff=True)
+    return alerts.order_by("-created_at", "-id")[:limit]

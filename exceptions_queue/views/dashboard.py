@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.views.generic import TemplateView
 
+from ..business_units import user_units
 from ..health import dashboard as health
 from ..health import target_records, targets
 from .base import OpsPageMixin
@@ -35,6 +37,10 @@ class MetricRecordsView(OpsPageMixin, TemplateView):
     section = "dashboard"
 
     def get_context_data(self, **kwargs):
+        if user_units(self.request.user) is not None:
+            # The numbers are the whole operation's; the records behind them name every unit's deals.
+            raise PermissionDenied("The records behind a metric span every business unit; your account is limited to "
+                                   "some units. The dashboard's numbers stay visible; ask an unrestricted user for the records.")
         metric = targets.METRICS_BY_KEY.get(kwargs["key"])
         if metric is None:
             raise Http404("No such metric.")

@@ -56,7 +56,7 @@ class AlertListView(OpsPageMixin, ListView):
     section = "alerts"
 
     def get_queryset(self):
-        return selectors.recent_alerts()
+        return selectors.recent_alerts(user=self.request.user)
 
 
 class EventBodiesView(RoleRequiredMixin, View):

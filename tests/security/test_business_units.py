@@ -186,3 +186,19 @@ def test_a_unit_limited_staff_account_sees_only_the_crosswalks_in_the_admin(two_
         assert limited.get(url).status_code == 403, url
         assert unlimited.get(url).status_code == 200, url
     assert limited.get(f"/admin/crosswalk/productmapping/{mapping.pk}/change/").status_code == 200
+
+
+def test_a_limited_user_sees_only_their_units_alerts_and_not_the_records_behind_the_metrics(two_units):
+    from exceptions_queue.models import Alert
+
+    mine = Alert.objects.create(channel="log", title="mine", text="t", handoff=two_units["mine"])
+    theirs = Alert.objects.create(channel="log", title="theirs", text="t", handoff=two_units["theirs"])
+    outage = Alert.objects.create(channel="log", title="SAP is down", text="t")
+    limited, unlimited = signed_in(user_with(["ops"], [EMEA])), signed_in(user_with(["ops"]))
+    shown = list(limited.get(reverse("ops:alert-list")).context["alerts"])
+    assert {mine.pk, outage.pk} <= {a.pk for a in shown} and theirs.pk not in {a.pk for a in shown}
+    assert all(a.handoff is None or a.handoff.business_unit.lower() == EMEA.lower() for a in shown)
+    assert {mine.pk, theirs.pk, outage.pk} <= {a.pk for a in unlimited.get(reverse("ops:alert-list")).context["alerts"]}
+    records = reverse("ops:metric-records", args=["automation_rate"])
+    assert limited.get(records).status_code == 403 and unlimited.get(records).status_code == 200
+    assert limited.get(reverse("ops:dashboard")).status_code == 200  # the numbers stay visible
