@@ -65,3 +65,12 @@ reliability: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles
+
+# pip-audit of the pinned, installed dependencies, from its own venv (not a project dependency). --strict fails when a
+# dependency could not be checked (no advisory service reachable), so an unreachable service never reads as "clean".
+AUDIT_VENV := var/auditenv
+.PHONY: audit
+audit: $(STAMP)
+	test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install -q pip-audit==2.10.1; }
+	$(PIP) freeze --exclude-editable | grep -v '^-e ' > $(AUDIT_VENV)/requirements.txt
+	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r $(AUDIT_VENV)/requirements.txt

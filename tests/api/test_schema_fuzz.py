@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.management import call_command
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -94,6 +95,11 @@ def token(db):
 def test_every_api_operation_answers_within_its_schema(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
 
+
+
+def test_the_schema_is_valid_openapi_and_generates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/crosswalk/resolve/" in (tmp_path / "schema.yaml").read_text()
 
 
 # What schemathesis found, pinned as plain tests (each failed before its fix; the redirect test guards the catch-all).
