@@ -19,7 +19,7 @@ from erp_orders.approvals import CHANGE_EVENTS
 from erp_orders.models import OPEN_APPROVAL_STATES, Approval, CustomerCredit, Handoff
 from handoff_project.integration.models import Event, ExternalRef
 
-from .business_units import through_handoff
+from .business_units import through_handoff, visible_handoffs
 from .inbox import customer_credit, sold_to
 from .models import HandoffException
 
@@ -119,7 +119,8 @@ class ApprovalContext:
         return ((self.deal_total - cost) / self.deal_total * 100).quantize(Decimal("0.1"))
 
 
-def approval_context(handoff_id: int) -> ApprovalContext:
+def approval_context(handoff_id: int, *, user=None) -> ApprovalContext:
+    """`user`: the customer's history then shows only handoffs of that user's business units."""
     handoff = Handoff.objects.get(pk=handoff_id)
     history = list(handoff.approvals.select_related("decided_by", "held_by").order_by("-requested_at", "-id"))
     approval = next((a for a in history if a.is_open), history[0] if history else None)
@@ -129,7 +130,7 @@ def approval_context(handoff_id: int) -> ApprovalContext:
         history=history,
         lines=priced_lines(handoff),
         changes=list(Event.objects.filter(handoff_id=handoff.pk, event_type__in=CHANGE_EVENTS).order_by("created_at")),
-        customer=customer_history(handoff),
+        customer=customer_history(handoff, user=user),
     )
 
 
@@ -157,11 +158,13 @@ def priced_lines(handoff: Handoff) -> list[PricedLine]:
     return lines
 
 
-def customer_history(handoff: Handoff) -> CustomerHistory:
+def customer_history(handoff: Handoff, *, user=None) -> CustomerHistory:
     """Everything we know about this customer across the CRM, the ERP and our own records."""
     business_partner = sold_to(handoff)
     same_customer = Q(order_request__sold_to=business_partner) if business_partner else Q(customer_name=handoff.customer_name)
     others = Handoff.objects.filter(same_customer).exclude(pk=handoff.pk).defer("deal", "order_request", "erp_prices", "erp_costs")
+    if user is not None:
+        others = visible_handoffs(others, user)  # another unit's orders of the same customer are not this user's to see
     orders = list(others.exclude(erp_order_number="").order_by("-received_at")[:10])
     related_ids = [handoff.pk, *others.values_list("pk", flat=True)[:200]]
     exceptions = list(

@@ -42,7 +42,7 @@ class ApprovalDetailView(OpsPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         require_handoff(self.request.user, kwargs["pk"])
         try:
-            context = approval_context(kwargs["pk"])
+            context = approval_context(kwargs["pk"], user=self.request.user)
         except Handoff.DoesNotExist:
             raise Http404("No handoff with this id.") from None
         mine = [e for e in context.changes if e.data.get("user") == self.request.user.get_username()]

@@ -202,3 +202,15 @@ def test_a_limited_user_sees_only_their_units_alerts_and_not_the_records_behind_
     records = reverse("ops:metric-records", args=["automation_rate"])
     assert limited.get(records).status_code == 403 and unlimited.get(records).status_code == 200
     assert limited.get(reverse("ops:dashboard")).status_code == 200  # the numbers stay visible
+
+
+def test_the_customer_history_on_an_approval_leaves_out_another_units_orders(two_units):
+    mine = two_units["mine"]
+    other_unit_order = HandoffFactory(business_unit=HARDWARE, customer_name=mine.customer_name, erp_order_number="4711",
+                                      order_request=mine.order_request)
+    same_unit_order = HandoffFactory(business_unit=EMEA, customer_name=mine.customer_name, erp_order_number="4712",
+                                     order_request=mine.order_request)
+    limited = signed_in(user_with(["approver"], [EMEA])).get(reverse("ops:approval-detail", args=[mine.pk]))
+    unlimited = signed_in(user_with(["approver"])).get(reverse("ops:approval-detail", args=[mine.pk]))
+    assert {h.pk for h in limited.context["ctx"].customer.orders} == {same_unit_order.pk}
+    assert {h.pk for h in unlimited.context["ctx"].customer.orders} >= {same_unit_order.pk, other_unit_order.pk}
