@@ -185,7 +185,8 @@ def check_queue_lag() -> list[str]:
     for row in ErpAvailability.objects.filter(lag_alerted=True):
         lag = lags.get(row.erp_system)
         if lag is None or lag.lag_seconds <= threshold:
-            ErpAvailability.objects.filter(pk=row.pk).update(lag_alerted=False)
+            if not ErpAvailability.objects.filter(pk=row.pk, lag_alerted=True).update(lag_alerted=False):
+                continue  # another run of this check cleared it a moment ago
             text = f"{erp_label(row.erp_system)} queue lag is back under {_duration(dt.timedelta(seconds=threshold))}"
             record_event("erp_queue_lag_cleared", outcome=Outcome.SUCCESS, system=row.erp_system, message=text)
             resolve_page(dedup_key=f"erp-queue-lag/{row.erp_system}", summary=text)
@@ -194,9 +195,8 @@ def check_queue_lag() -> list[str]:
         if lag.lag_seconds <= threshold:
             continue
         row = availability(lag.erp_system)
-        if row.lag_alerted:
-            continue
-        ErpAvailability.objects.filter(pk=row.pk).update(lag_alerted=True)
+        if not ErpAvailability.objects.filter(pk=row.pk, lag_alerted=False).update(lag_alerted=True):
+            continue  # already alerted (by this check a minute ago, or by another run of it just now)
         text = (f"{lag.waiting} handoff(s) wait for {erp_label(lag.erp_system)}; the oldest for "
                 f"{_duration(dt.timedelta(seconds=lag.lag_seconds))} (threshold {_duration(dt.timedelta(seconds=threshold))}).")
         record_event("erp_queue_lag", outcome=Outcome.TRANSIENT_ERROR, system=lag.erp_system, message=text,

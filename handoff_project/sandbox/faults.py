@@ -5,10 +5,10 @@ Modes (POST JSON to _control):
   {"mode": "down", "status": 503}                   every request answers 503 (or the given status)
   {"mode": "slow", "delay_s": 5}                    every request waits first
   {"mode": "flaky", "rate": 0.3, "status": 503}     that share of requests answers 503, at random
-  {"mode": "lose_response", "how": "gateway"|"timeout", "delay_s": 30}
+  {"mode": "lose_response", "how": "gateway"|"timeout", "delay_s": 30, "rate": 1.0}
                                                     a modifying request is carried out and committed, then the
                                                     answer is lost: 504 from a 'gateway', or held past the client's
-                                                    timeout
+                                                    timeout; "rate" < 1 loses only that share of them, at random
   {"mode": "locked"}                                every modifying request is refused because "another user holds
                                                     the record", in the vendor's own error format (each emulator
                                                     registers it with `register_lock_response`; 423 otherwise)
@@ -90,7 +90,7 @@ def gate(system: str, *, modifying: bool) -> tuple[HttpResponse | None, bool]:
             return _unavailable(int(params.get("status", 503)), "flaky"), False
         return None, False
     if fault.mode == "lose_response":
-        return None, True
+        return None, random.random() < float(params.get("rate", 1.0))
     if fault.mode == "locked":
         render = _LOCK_RESPONSES.get(system)
         return (render() if render else HttpResponse("Locked", status=423, content_type="text/plain")), False
