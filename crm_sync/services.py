@@ -21,6 +21,9 @@ log = logging.getLogger("handoff.crm_sync")
 # A rejected request may be anything, of any size: keep enough to inspect it, not a flood's worth.
 REJECTED_BODY_LIMIT = 256 * 1024
 ACCEPTED_BODY_LIMIT = 5 * 1024 * 1024
+# What mapping a CRM record can raise: ValueError (a value it cannot read) and, for a record whose shape is not the
+# API's (a list where an object belongs, a missing id), the errors of reading it as that shape.
+UNREADABLE_RECORD = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError)
 
 
 def store_inbound_event(
@@ -68,12 +71,14 @@ def fetch_deal(*, crm_system: str, crm_record_id: str) -> Deal:
     """The won deal from the CRM, in canonical form (raises the kernel's errors on failure).
 
     The mappers raise ValueError for a record they cannot read (a price that is no number, a line without a
-    quantity): asking again returns the same record, so that is a PermanentError a person fixes in the CRM."""
+    quantity), and a record of a shape the API never sends ends in one of UNREADABLE_RECORD: asking again returns
+    the same record, so that is a PermanentError a person fixes in the CRM (not a crash retried five times)."""
     try:
         return get_crm_adapter(crm_system).fetch_deal(crm_record_id)
-    except ValueError as exc:
+    except UNREADABLE_RECORD as exc:
+        what = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         raise PermanentError(
-            f"The {crm_system} deal {crm_record_id} could not be read: {exc}. Correct the deal in the CRM, then "
+            f"The {crm_system} deal {crm_record_id} could not be read: {what}. Correct the deal in the CRM, then "
             "re-queue the handoff.", system=crm_system, reason="unreadable_crm_record",
         ) from exc
 

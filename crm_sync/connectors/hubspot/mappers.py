@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from crm_sync.connectors.base import WonDeal
-from crm_sync.connectors.salesforce.mappers import country_code, domain_of, region_code, to_decimal
+from crm_sync.connectors.salesforce.mappers import country_code, domain_of, order_key, region_code, required_id, to_decimal
 from handoff_project.integration.canonical import Address, Contact, Deal, LineItem, Money, Party, Terms
 
 SYSTEM = "hubspot"
@@ -49,7 +49,7 @@ def deal_from_hubspot(
     amount = to_decimal(props.get("amount"))
     return Deal(
         crm_system=SYSTEM,
-        crm_id=str(deal["id"]),
+        crm_id=required_id(deal, "id", "HubSpot deal"),
         name=_text(props.get("dealname")),
         account=party,
         lines=lines_from_hubspot(line_items, currency),
@@ -84,8 +84,9 @@ def lines_from_hubspot(line_items: list[dict], currency: str) -> tuple[LineItem,
     """Lines numbered 1..n in the order the rep arranged them (hs_position_on_quote), then by id."""
 
     def order(record: dict):
-        position = to_decimal((record.get("properties") or {}).get("hs_position_on_quote"))
-        return (position is None, position or 0, int(record["id"]) if str(record["id"]).isdigit() else 0)
+        record_id = _text(record.get("id"))
+        return (order_key((record.get("properties") or {}).get("hs_position_on_quote")),
+                int(record_id) if record_id.isascii() and record_id.isdigit() else 0)
 
     return tuple(line_item_from_hubspot(r, n, currency) for n, r in enumerate(sorted(line_items, key=order), 1))
 
@@ -97,7 +98,7 @@ def line_item_from_hubspot(record: dict, line_number: int, currency: str) -> Lin
         raise ValueError(f"HubSpot line item {record.get('id')} has no quantity or price")
     return LineItem(
         line_number=line_number,
-        crm_line_id=str(record["id"]),
+        crm_line_id=required_id(record, "id", "HubSpot line item"),
         description=_text(props.get("name")) or _text(props.get("description")),
         quantity=quantity,
         unit_price=Money(price, currency),

@@ -22,9 +22,11 @@ from crm_sync.connectors.base import WonDeal
 from crm_sync.connectors.salesforce.mappers import (
     country_code,
     domain_of,
+    order_key,
     parse_date,
     parse_datetime,
     region_code,
+    required_id,
     to_decimal,
 )
 from handoff_project.integration.canonical import Address, Contact, Deal, LineItem, Money, Party, Terms
@@ -58,7 +60,7 @@ def deal_from_pipedrive(
     terms = custom_field_text(deal, payment_terms_field)
     return Deal(
         crm_system=SYSTEM,
-        crm_id=str(deal["id"]),
+        crm_id=required_id(deal, "id", "Pipedrive deal"),
         name=_text(deal.get("title")),
         account=party,
         lines=lines_from_pipedrive(deal_products, products, currency),
@@ -94,7 +96,7 @@ def won_deal_from_pipedrive(deal: dict) -> WonDeal:
 def lines_from_pipedrive(deal_products: list[dict], products: dict, currency: str) -> tuple[LineItem, ...]:
     """Enabled deal products numbered 1..n in the order the user arranged them (order_nr, then id)."""
     enabled = [p for p in deal_products if p.get("is_enabled", True) is not False]
-    ordered = sorted(enabled, key=lambda p: (p.get("order_nr") is None, p.get("order_nr") or 0, p.get("id") or 0))
+    ordered = sorted(enabled, key=lambda p: (order_key(p.get("order_nr")), order_key(p.get("id"))))
     return tuple(
         line_item_from_pipedrive(item, products.get(item.get("product_id")) or {}, number, currency)
         for number, item in enumerate(ordered, 1)

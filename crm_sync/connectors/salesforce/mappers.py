@@ -67,12 +67,12 @@ def deal_from_salesforce(
 ) -> Deal:
     """The canonical Deal of an Opportunity with its lines, Account and primary Contact. The business unit and
     selling company come from the org's custom fields named by the caller (ERP routing reads them)."""
-    currency = (opportunity.get("CurrencyIsoCode") or default_currency).upper()
+    currency = (_text(opportunity.get("CurrencyIsoCode")) or default_currency).upper()
     party = party_from_account(account)
     amount = to_decimal(opportunity.get("Amount"))
     return Deal(
         crm_system=SYSTEM,
-        crm_id=opportunity["Id"],
+        crm_id=required_id(opportunity, "Id", "Opportunity"),
         name=_text(opportunity.get("Name")),
         account=party,
         lines=lines_from_salesforce(line_items, currency),
@@ -98,7 +98,7 @@ def payment_terms(opportunity: dict) -> Terms | None:
 
 def lines_from_salesforce(line_items: list[dict], currency: str) -> tuple[LineItem, ...]:
     """Lines numbered 1..n by SortOrder (as the user arranged them), then Id for a stable order."""
-    ordered = sorted(line_items, key=lambda r: (r.get("SortOrder") is None, r.get("SortOrder") or 0, r.get("Id", "")))
+    ordered = sorted(line_items, key=lambda r: (order_key(r.get("SortOrder")), _text(r.get("Id"))))
     return tuple(line_item_from_salesforce(record, number, currency) for number, record in enumerate(ordered, 1))
 
 
@@ -204,15 +204,43 @@ def domain_of(website) -> str:
 # ---- values -----------------------------------------------------------------------------------------------------------
 
 
+# No quantity, price or amount a CRM holds comes near this; beyond it a value is junk, and arithmetic on it could
+# overflow the decimal context.
+LARGEST_NUMBER = Decimal("1e15")
+
+
 def to_decimal(value) -> Decimal | None:
+    """A CRM number as Decimal; None when empty. ValueError for what is not a finite, plausible number."""
     if value is None or value == "":
         return None
-    if isinstance(value, Decimal):
-        return value
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        raise ValueError(f"{_shown(value)} is not a number")
     try:
-        return Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ValueError(f"{value!r} is not a number") from exc
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"{_shown(value)} is not a number") from exc
+    if not number.is_finite() or abs(number) >= LARGEST_NUMBER:
+        raise ValueError(f"{_shown(value)} is not a plausible number (finite, below {LARGEST_NUMBER:,.0f})")
+    return number
+
+
+def order_key(value) -> Decimal:
+    """A sort position (SortOrder, order_nr, hs_position_on_quote) as a number; missing ones sort last."""
+    number = to_decimal(value)
+    return LARGEST_NUMBER if number is None else number
+
+
+def required_id(record: dict, key: str, what: str) -> str:
+    """The record's id as text; ValueError when the record has none (every record the API returns has one)."""
+    value = _text(record.get(key))
+    if not value:
+        raise ValueError(f"the {what} has no {key}")
+    return value
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_date(value) -> dt.date | None:
