@@ -152,16 +152,18 @@ def test_a_record_of_a_shape_the_api_never_sends_raises_an_error_fetch_deal_make
     _maps_or_says_why(system, records, allowed=UNREADABLE_RECORD)
 
 
-def test_fetch_deal_turns_an_unreadable_record_into_a_permanent_error_a_person_can_act_on(monkeypatch):
-    from crm_sync.connectors.salesforce.adapter import SalesforceAdapter
+@pytest.mark.django_db(transaction=True)
+def test_fetch_deal_turns_an_unreadable_record_into_a_permanent_error_a_person_can_act_on(sandbox_urls):
+    from crm_sync.connectors.salesforce.client import SalesforceClient, clear_token_cache
 
-    opportunity, lines, account, contact = salesforce_inputs()
-    opportunity["Amount"] = "twelve thousand"
-
-    def fetch(self, crm_id):  # the adapter's own mapping, over what the REST API would have returned
-        return deal_from_salesforce(opportunity, lines, account, contact)
-
-    monkeypatch.setattr(SalesforceAdapter, "fetch_deal", fetch)
+    clear_token_cache()
+    with SalesforceClient() as salesforce:  # the Salesforce sandbox over HTTP, as the adapter reads it
+        account = salesforce.create("Account", {"Name": "Initech LLC", "BillingCountry": "USA"})
+        opportunity = salesforce.create("Opportunity", {"Name": "Initech — rollout", "AccountId": account,
+                                                        "StageName": "Closed Won", "CloseDate": "2025-04-30",
+                                                        "CurrencyIsoCode": "E1R", "Amount": 1000})  # fmt: skip
     with pytest.raises(PermanentError) as caught:
-        fetch_deal(crm_system="salesforce", crm_record_id=opportunity["Id"])
-    assert "'twelve thousand' is not a number" in str(caught.value) and "re-queue" in str(caught.value)
+        fetch_deal(crm_system="salesforce", crm_record_id=opportunity)
+    message = str(caught.value)
+    assert "could not be read" in message and "ISO 4217" in message and "re-queue" in message
+    clear_token_cache()
