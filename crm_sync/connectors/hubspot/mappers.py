@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from crm_sync.connectors.base import WonDeal
-from crm_sync.connectors.salesforce.mappers import country_code, domain_of, order_key, region_code, required_id, to_decimal
+from crm_sync.connectors.salesforce.mappers import (
+    country_code,
+    currency_code,
+    domain_of,
+    order_key,
+    region_code,
+    required_id,
+    to_decimal,
+)
 from handoff_project.integration.canonical import Address, Contact, Deal, LineItem, Money, Party, Terms
 
 SYSTEM = "hubspot"
@@ -70,7 +78,7 @@ def deal_from_hubspot(
 def deal_currency(props: dict, line_items: list[dict], default: str) -> str:
     """deal_currency_code; else the lines' hs_line_item_currency_code; else the portal's default currency."""
     line_codes = [_text((li.get("properties") or {}).get("hs_line_item_currency_code")) for li in line_items]
-    return (_text(props.get("deal_currency_code")) or next((c for c in line_codes if c), "") or default).upper()
+    return currency_code(_text(props.get("deal_currency_code")) or next((c for c in line_codes if c), "") or default)
 
 
 def _terms(text: str) -> Terms | None:

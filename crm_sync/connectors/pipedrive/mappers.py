@@ -21,6 +21,7 @@ from decimal import Decimal
 from crm_sync.connectors.base import WonDeal
 from crm_sync.connectors.salesforce.mappers import (
     country_code,
+    currency_code,
     domain_of,
     order_key,
     parse_date,
@@ -54,7 +55,7 @@ def deal_from_pipedrive(
 ) -> Deal:
     """The canonical Deal of a Pipedrive deal. `products` maps product id → product record; the custom-field keys
     say where this company keeps payment terms, business unit (deal) and VAT number (organization)."""
-    currency = (_text(deal.get("currency")) or default_currency).upper()
+    currency = currency_code(_text(deal.get("currency")) or default_currency)
     party = party_from_organization(organization, vat_number_field=vat_number_field, person=person)
     amount = to_decimal(deal.get("value"))
     terms = custom_field_text(deal, payment_terms_field)

@@ -67,7 +67,7 @@ def deal_from_salesforce(
 ) -> Deal:
     """The canonical Deal of an Opportunity with its lines, Account and primary Contact. The business unit and
     selling company come from the org's custom fields named by the caller (ERP routing reads them)."""
-    currency = (_text(opportunity.get("CurrencyIsoCode")) or default_currency).upper()
+    currency = currency_code(_text(opportunity.get("CurrencyIsoCode")) or default_currency)
     party = party_from_account(account)
     amount = to_decimal(opportunity.get("Amount"))
     return Deal(
@@ -222,6 +222,14 @@ def to_decimal(value) -> Decimal | None:
     if not number.is_finite() or abs(number) >= LARGEST_NUMBER:
         raise ValueError(f"{_shown(value)} is not a plausible number (finite, below {LARGEST_NUMBER:,.0f})")
     return number
+
+
+def currency_code(text: str) -> str:
+    """An ISO 4217 code, upper-cased; ValueError for anything else (a deal without lines would carry it unchecked)."""
+    code = _text(text).upper()
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise ValueError(f"currency {_shown(text)} is not an ISO 4217 code")
+    return code
 
 
 def order_key(value) -> Decimal:
