@@ -10,12 +10,17 @@ connections are already `TransientError`. This module adds what is SAP's own:
 * SAP's answers mapped onto the error tree, keeping SAP's message code (T100 "V1/123") and text:
   429 → RateLimitedError; 423 or a "currently being processed" / "locked" message → LockedRecordError;
   408 and 5xx → TransientError; 400 with an OData error → RemoteValidationError; 401 and other 403 →
-  AuthenticationError; 404 → NotFoundError; anything else 4xx → PermanentError.
+  AuthenticationError; 404 → NotFoundError; anything else 4xx → PermanentError;
+* safe reads (GET) asked again up to READ_ATTEMPTS times when SAP or its gateway answers 502/503/504, after its
+  Retry-After (at most READ_RETRY_MAX_WAIT_S): a step that reads several prices does not fail on one blip of a flaky
+  Gateway (the erp_flaky fault scenario). Writes are never repeated here; the push step finds a lost create by its
+  reference instead.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import quote
 
 import httpx
@@ -37,6 +42,9 @@ from handoff_project.integration.http import LoggedHttp
 from .mappers import odata_error
 
 SYSTEM = "sap"
+READ_RETRY_STATUSES = frozenset({502, 503, 504})
+READ_ATTEMPTS = 3
+READ_RETRY_MAX_WAIT_S = 2.0
 SALES_ORDER_SERVICE = "/sap/opu/odata/sap/API_SALES_ORDER_SRV"
 PRICING_SERVICE = "/sap/opu/odata/sap/API_SLSPRICINGCONDITIONRECORD_SRV"
 
@@ -196,14 +204,23 @@ class SapClient:
     def get(self, service: str, resource: str, options: dict[str, str] | None = None, *, action: str) -> dict:
         """GET `<service>/<resource>?<options>` with `$format=json` and return the decoded JSON."""
         query = query_string({**(options or {}), "$format": "json"})
-        response = self.http.request("GET", f"{service}/{resource}?{query}")
+        response = self._read(f"{service}/{resource}?{query}")
         raise_for_sap_error(response, action=action)
         return self._json(response, action)
+
+    def _read(self, url: str, **kwargs) -> httpx.Response:
+        """GET, asked again after a 502/503/504 (each answer is in the event log); the last answer is returned."""
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            response = self.http.request("GET", url, **kwargs)
+            if response.status_code not in READ_RETRY_STATUSES or attempt == READ_ATTEMPTS:
+                return response
+            time.sleep(_read_retry_wait(response, attempt))
+        raise AssertionError("unreachable")
 
     # ---- writing ----------------------------------------------------------------------------------------------------
 
     def fetch_csrf_token(self, service: str) -> str:
-        response = self.http.request("GET", f"{service}/", headers={"X-CSRF-Token": "Fetch"})
+        response = self._read(f"{service}/", headers={"X-CSRF-Token": "Fetch"})
         raise_for_sap_error(response, action="fetch a CSRF token")
         token = response.headers.get("x-csrf-token", "")
         if not token or token.lower() in {"required", "fetch"}:
@@ -256,3 +273,12 @@ class SapClient:
                 system=SYSTEM,
                 http_status=response.status_code,
             ) from None
+
+
+def _read_retry_wait(response: httpx.Response, attempt: int) -> float:
+    """SAP's Retry-After in seconds when it gives one, else a short growing pause; never more than the cap."""
+    try:
+        wait = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        wait = 0.5 * attempt
+    return max(0.0, min(wait, READ_RETRY_MAX_WAIT_S))
