@@ -157,10 +157,11 @@ def test_fetch_deal_turns_an_unreadable_record_into_a_permanent_error_a_person_c
     from crm_sync.connectors.salesforce.client import SalesforceClient, clear_token_cache
 
     clear_token_cache()
+    # Not won, so the sandbox sends no Outbound Message from a background thread that would outlive the test.
     with SalesforceClient() as salesforce:  # the Salesforce sandbox over HTTP, as the adapter reads it
         account = salesforce.create("Account", {"Name": "Initech LLC", "BillingCountry": "USA"})
         opportunity = salesforce.create("Opportunity", {"Name": "Initech — rollout", "AccountId": account,
-                                                        "StageName": "Closed Won", "CloseDate": "2025-04-30",
+                                                        "StageName": "Negotiation/Review", "CloseDate": "2025-04-30",
                                                         "CurrencyIsoCode": "E1R", "Amount": 1000})  # fmt: skip
     with pytest.raises(PermanentError) as caught:
         fetch_deal(crm_system="salesforce", crm_record_id=opportunity)
