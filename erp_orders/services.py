@@ -1,4 +1,5 @@
-"""Services that change handoffs from outside the pipeline: open one for a won deal, re-queue one a person fixed."""
+"""Services that change handoffs from outside the pipeline: open one for a won deal, re-queue one a person fixed, and
+the watchdog that re-drives handoffs whose step overran its deadline (a lost task, a killed worker)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from exceptions_queue.services import close_open_items
@@ -15,7 +17,7 @@ from handoff_project.integration.steps import enqueue
 
 from . import customer_queue
 from .models import ACTIVE_STATES, Handoff, HandoffState, WritebackStatus
-from .pipeline import ADVANCE_TASK, RESUME_STATE
+from .pipeline import ADVANCE_TASK, RESUME_STATE, STEPS
 
 
 class RequeueRefused(Exception):
@@ -81,14 +83,27 @@ def requeue_handoff(*, handoff_id: int, user=None, note: str = "", keep_deal: bo
     return handoff
 
 
-def redrive_stuck_handoffs(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
-    """Find handoffs a worker owes a step but nobody is working on (lost task, killed worker) and queue them again."""
+def step_deadlines(overrides: dict | None = None) -> dict[str, dt.timedelta]:
+    """How long a handoff may sit in each intermediate state without progress (settings.HANDOFF_STEP_DEADLINES)."""
+    seconds = {**settings.HANDOFF_STEP_DEADLINES, **(overrides or {})}
+    return {state: dt.timedelta(seconds=float(seconds[state])) for state in ACTIVE_STATES if state in seconds}
+
+
+def redrive_stuck_handoffs(*, deadlines: dict | None = None) -> int:
+    """Find handoffs a worker owes a step but nobody is working on (lost task, killed worker) and queue them again.
+
+    A handoff is stuck when it has sat in its state longer than that step's deadline (`step_deadlines`) with no lease
+    held and no retry due; each re-drive records which step overran its deadline and by how much."""
     from .models import ErpAvailability
 
     now = timezone.now()
+    limits = step_deadlines(deadlines)
+    overdue = Q()
+    for state, limit in limits.items():
+        overdue |= Q(state=state, updated_at__lt=now - limit)
     down = ErpAvailability.objects.filter(state=ErpAvailability.State.DOWN).values_list("erp_system", flat=True)
     stuck = (
-        Handoff.objects.filter(state__in=ACTIVE_STATES, updated_at__lt=now - older_than)
+        Handoff.objects.filter(overdue)
         .exclude(lease_until__gt=now)
         .exclude(next_attempt_at__gt=now)
         .exclude(state=HandoffState.CREATED, writeback_status__in=[WritebackStatus.DONE, WritebackStatus.FAILED])
@@ -96,9 +111,13 @@ def redrive_stuck_handoffs(*, older_than: dt.timedelta = dt.timedelta(minutes=2)
         .exclude(wait_reason="customer_queue")  # parked behind an older order; woken by it (or wake_stalled below)
     )
     count = 0
-    for handoff_id in stuck.values_list("pk", flat=True)[:500]:
-        with event_context(handoff_id=handoff_id):
-            record_event("redriven", message="no worker progressed this handoff in time; queued again by the watchdog")
+    for handoff_id, crm_record_id, state, updated_at in stuck.values_list("pk", "crm_record_id", "state", "updated_at")[:500]:
+        step, idle_s, limit_s = STEPS[state].name, (now - updated_at).total_seconds(), limits[state].total_seconds()
+        with event_context(handoff_id=handoff_id, crm_record_id=crm_record_id):
+            record_event("redriven", outcome=Outcome.RETRY_SCHEDULED,
+                         message=f"the {step} step (state {state}) overran its deadline of {limit_s:.0f} s: no worker "
+                                 f"progressed this handoff for {idle_s:.0f} s; queued again by the watchdog",
+                         data={"state": state, "step": step, "deadline_s": limit_s, "idle_s": round(idle_s, 1)})
         enqueue(ADVANCE_TASK, handoff_id)
         count += 1
     return count + customer_queue.wake_stalled()

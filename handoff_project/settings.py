@@ -236,6 +236,13 @@ if env_bool("Q_SYNC", False):
 HANDOFF_RETRY_DELAYS = [int(x) for x in env_list("HANDOFF_RETRY_DELAYS", "30,120,600,3600,14400")]
 # How long one worker may hold a handoff before another may take it over (a killed worker's lease expires).
 HANDOFF_LEASE_SECONDS = int(os.environ.get("HANDOFF_LEASE_SECONDS", "180"))
+# The watchdog's deadline per intermediate state, in seconds without progress (erp_orders.services.redrive_stuck_handoffs):
+# a handoff idle longer than its step's deadline, with no lease and no retry due, is re-driven. Override any of them
+# with HANDOFF_STEP_DEADLINES="pushing=600,created=300".
+HANDOFF_STEP_DEADLINES = {
+    "received": 120, "resolved": 120, "validated": 60, "pushing": 300, "created": 180,
+    **{k.strip(): int(v) for k, v in (item.split("=", 1) for item in env_list("HANDOFF_STEP_DEADLINES") if "=" in item)},
+}
 EVENT_BODY_LIMIT = 10 * 1024
 HTTP_TIMEOUT_SECONDS = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "20"))
 
