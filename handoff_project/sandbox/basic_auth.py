@@ -21,5 +21,10 @@ def basic_user(request, *, user: str, password: str) -> str | None:
         return None
     if not user:
         return sent_user or None
-    ok = hmac.compare_digest(sent_user.upper(), user.upper())
-    return sent_user if ok and hmac.compare_digest(sent_password, password) else None
+    ok = same_secret(sent_user.upper(), user.upper())
+    return sent_user if ok and same_secret(sent_password, password) else None
+
+
+def same_secret(sent: str, expected: str) -> bool:
+    """Constant-time comparison of two texts, any characters (hmac.compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))

@@ -77,6 +77,7 @@ def test_the_token_endpoint_answers_in_salesforces_shape_with_the_sandbox_as_ins
     [
         ({"grant_type": "client_credentials", "client_id": "test-client-id", "client_secret": "wrong"}, "invalid_client"),
         ({"grant_type": "client_credentials", "client_id": "someone-else", "client_secret": "x"}, "invalid_client"),
+        ({"grant_type": "client_credentials", "client_id": "test-client-id", "client_secret": "gehéim"}, "invalid_client"),
         ({"grant_type": "password", "client_id": "test-client-id", "client_secret": "x"}, "unsupported_grant_type"),
     ],
 )

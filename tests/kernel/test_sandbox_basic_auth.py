@@ -32,3 +32,10 @@ def test_a_wrong_password_a_missing_header_or_garbage_is_refused():
 def test_without_a_configured_user_any_basic_credentials_pass_but_the_header_is_still_needed():
     assert basic_user(request(basic("demo", "x")), user="", password="") == "demo"
     assert basic_user(request(basic("", "x")), user="", password="") is None
+
+
+def test_non_ascii_credentials_are_refused_not_crashed_on():
+    # hmac.compare_digest raises TypeError on non-ASCII str; the emulators compare bytes instead.
+    assert basic_user(request(basic("handoff", "pässwörd")), user="handoff", password="pw") is None
+    assert basic_user(request(basic("hándoff", "pw")), user="handoff", password="pw") is None
+    assert basic_user(request(basic("handoff", "pässwörd")), user="handoff", password="pässwörd") == "handoff"

@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from handoff_project.sandbox import faults, store
+from handoff_project.sandbox.basic_auth import same_secret
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import sandbox_outbound, sandbox_records
@@ -92,8 +93,8 @@ def token(request):
     client_secret = request.POST.get("client_secret", "")
     if not (
         settings.SALESFORCE_CLIENT_ID
-        and hmac.compare_digest(client_id, settings.SALESFORCE_CLIENT_ID)
-        and hmac.compare_digest(client_secret, settings.SALESFORCE_CLIENT_SECRET)
+        and same_secret(client_id, settings.SALESFORCE_CLIENT_ID)
+        and same_secret(client_secret, settings.SALESFORCE_CLIENT_SECRET)
     ):
         return JsonResponse({"error": "invalid_client", "error_description": "invalid client credentials"}, status=400)
     org_id = settings.SALESFORCE_ORGANIZATION_ID or "00D5g0000000Sbx"

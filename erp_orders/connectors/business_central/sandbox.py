@@ -24,7 +24,6 @@ is Entra ID, not Business Central, so BC's fault modes do not apply to it. All s
 from __future__ import annotations
 
 import functools
-import hmac
 import secrets
 import time
 import uuid
@@ -38,6 +37,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from handoff_project.sandbox import faults, store
+from handoff_project.sandbox.basic_auth import same_secret
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import sandbox_data as data
@@ -82,13 +82,13 @@ def token(request, tenant: str):
     if form["grant_type"] != "client_credentials":
         return _entra_error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type "
                             f"'{form['grant_type']}'.")
-    if not hmac.compare_digest(form["client_id"], settings.BUSINESS_CENTRAL_CLIENT_ID):
+    if not same_secret(form["client_id"], settings.BUSINESS_CENTRAL_CLIENT_ID):
         return _entra_error(400, "unauthorized_client", 700016, f"Application with identifier '{form['client_id']}' "
                             f"was not found in the directory '{tenant}'.")
     if not form.get("client_secret"):
         return _entra_error(401, "invalid_client", 7000218, "The request body must contain the following parameter: "
                             "'client_assertion' or 'client_secret'.")
-    if not hmac.compare_digest(form["client_secret"], settings.BUSINESS_CENTRAL_CLIENT_SECRET):
+    if not same_secret(form["client_secret"], settings.BUSINESS_CENTRAL_CLIENT_SECRET):
         return _entra_error(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being "
                             "sent in the request is the client secret value, not the client secret ID, for a secret "
                             f"added to app '{form['client_id']}'.")

@@ -23,7 +23,6 @@ hit every call.
 
 from __future__ import annotations
 
-import hmac
 import json
 from decimal import Decimal, InvalidOperation
 
@@ -34,6 +33,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from handoff_project.sandbox import faults, store
+from handoff_project.sandbox.basic_auth import same_secret
 from handoff_project.sandbox.models import SandboxRecord
 
 from . import sandbox_orders as orders
@@ -115,13 +115,13 @@ def _key_matches(db, password) -> bool:
     """The database and the API key (or password) of a call; any non-empty key when the emulator has none set."""
     if db != settings.ODOO_DATABASE or not isinstance(password, str) or not password:
         return False
-    return not settings.ODOO_API_KEY or hmac.compare_digest(password, settings.ODOO_API_KEY)
+    return not settings.ODOO_API_KEY or same_secret(password, settings.ODOO_API_KEY)
 
 
 def _login_matches(login) -> bool:
     if not isinstance(login, str) or not login:
         return False
-    return not settings.ODOO_USER or hmac.compare_digest(login, settings.ODOO_USER)
+    return not settings.ODOO_USER or same_secret(login, settings.ODOO_USER)
 
 
 def _dispatch(service, method, args: list):
