@@ -25,6 +25,18 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After each test, before its fixtures (and the database) are torn down, let the CRM emulators' webhook
+    deliveries that the test started finish: a delivery thread must not write into the next test's database."""
+    try:
+        return (yield)
+    finally:
+        from handoff_project.sandbox.deliveries import wait_for_deliveries
+
+        wait_for_deliveries(timeout=30)
+
 # Tables whose rows the database refuses to DELETE (the append-only event log): emptied with TRUNCATE instead.
 _NO_DELETE_TABLES = {"integration_event"}
 # Metadata that post_migrate recreates identically after every flush: kept instead (same ids across tests).
