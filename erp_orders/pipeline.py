@@ -194,17 +194,18 @@ def advance_handoff(handoff_id: int) -> str:
         if handoff.next_attempt_at and handoff.next_attempt_at > timezone.now():
             return f"retry not due until {handoff.next_attempt_at.isoformat()}"
         with event_context(handoff_id=handoff.pk, crm_record_id=handoff.crm_record_id, erp_order_number=handoff.erp_order_number or None):
-            return _run(handoff, step)
+            return _run(handoff, step, lease)
     finally:
         release(handoff_id, lease)
 
 
-def _run(handoff: Handoff, step: Step) -> str:
+def _run(handoff: Handoff, step: Step, lease: str) -> str:
     before = handoff.state
     if step.needs_erp and outage.is_down(handoff.erp_system):
         outage.buffer(handoff, f"{erp_label(handoff.erp_system)} is unavailable")
         return f"{step.name}: buffered until {handoff.erp_system} answers"
     if step.name == "push" and (older := customer_queue.older_order_pending(handoff)) is not None:
+        release(handoff.pk, lease)  # park may queue this handoff again at once: it must find the lease free
         customer_queue.park(handoff, older)  # not a failure: nothing is spent, it is woken when its turn comes
         return f"{step.name}: waiting behind handoff {older.pk} of the same customer"
     result = run_step(step.name, lambda: step.run(handoff), attempt=handoff.attempts + 1, system=step.system(handoff))
@@ -215,6 +216,9 @@ def _run(handoff: Handoff, step: Step) -> str:
         with transaction.atomic():
             _save(handoff, state=new_state, attempts=0, next_attempt_at=None, last_error="", waiting_for_erp_since=None,
                   wait_reason="")
+            # Free the lease with the new state: the next step's task, sent on commit, may start on another worker
+            # at once, and finding the lease still held it would return "busy" and be gone.
+            release(handoff.pk, lease)
             if new_state in STEPS:
                 enqueue(ADVANCE_TASK, handoff.pk)
         record_event("state_changed", outcome=Outcome.SUCCESS if new_state != HandoffState.EXCEPTION else Outcome.VALIDATION_FAILURE,
@@ -229,6 +233,7 @@ def _run(handoff: Handoff, step: Step) -> str:
         delay = (result.retry_at - timezone.now()).total_seconds()
         with transaction.atomic():
             _save(handoff, attempts=handoff.attempts + 1, next_attempt_at=result.retry_at, last_error=str(result.error))
+            release(handoff.pk, lease)
             enqueue(ADVANCE_TASK, handoff.pk, delay_s=max(delay, 0.0))
         if step.name == "push" and result.attempt == ESCALATE_PUSH_AFTER_ATTEMPTS:
             _escalate_push(handoff, result.error, result.attempt)
