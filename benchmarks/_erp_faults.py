@@ -59,13 +59,15 @@ def _set(mode: str, **params):
 def drive(world, *, plan: list[tuple[float, object]], timeout_s: float) -> dict:
     """Announce the world's opportunities at a steady rate, apply the fault plan on time, run the lag timer, and wait
     until every deal is written back (or one stops short, or the time runs out). Returns what was observed."""
+    from django.utils import timezone
+
     from erp_orders import outage
     from erp_orders.models import ErpAvailability, Handoff
 
     deals = world.opportunities
     plan = sorted(plan, key=lambda step: step[0])
     timeline, max_buffered, max_buffer_lag, breaker_seen_down = [], 0, 0.0, False
-    started = time.monotonic()
+    started, started_at = time.monotonic(), timezone.now()
     announced = last_tick = last_report = 0.0
     batches = 0
     while True:
@@ -102,14 +104,14 @@ def drive(world, *, plan: list[tuple[float, object]], timeout_s: float) -> dict:
         time.sleep(0.25)
     settled = time.monotonic() - started
     outage.check_queue_lag()  # the timer's next run after the drain
-    return {"timeline": timeline, "announce_s": round(announced, 1), "settled_s": round(settled, 1),
+    return {"timeline": timeline, "started_at": started_at, "announce_s": round(announced, 1), "settled_s": round(settled, 1),
             "max_buffered": max_buffered, "max_buffer_lag_s": round(max_buffer_lag, 1), "breaker_seen_down": breaker_seen_down,
             "breaker_down_at_end": ErpAvailability.objects.filter(erp_system="sap", state="down").exists(),
             "timed_out": settled > timeout_s, "stopped_short": Handoff.objects.filter(
                 crm_record_id__in=world.announced, state__in=STOPPED_STATES).count()}
 
 
-def observed_faults() -> dict:
+def observed_faults(started_at) -> dict:
     """What the ERP side of the run looked like, read back from the event and alert records."""
     from django.db.models import Q
 
@@ -124,9 +126,12 @@ def observed_faults() -> dict:
     return {
         "sap_requests": sap_http.count(),
         "sap_5xx": sap_http.filter(http_status__gte=500).count(),
+        "sap_slow_requests": sap_http.filter(duration_ms__gte=4500).count(),
         "sap_timeouts": sap_http.filter(http_status__isnull=True, message__startswith="timeout").count(),
         "lost_answers": sap_http.filter(Q(http_status=504) | Q(http_status__isnull=True, message__startswith="timeout"),
                                         method="POST").count(),
+        "lost_at_gateway": sap_http.filter(http_status=504, method="POST").count(),
+        "lost_to_timeout": sap_http.filter(http_status__isnull=True, message__startswith="timeout", method="POST").count(),
         "retries": Event.objects.filter(outcome=Outcome.RETRY_SCHEDULED).count(),
         "found_existing": Event.objects.filter(event_type="erp_order_found").count(),
         "breaker_opened": Event.objects.filter(event_type="erp_down", system="sap").count(),
@@ -136,18 +141,28 @@ def observed_faults() -> dict:
                           and lag_pages.filter(event_action="resolve").exists()),
         "alert_open_at_end": ErpAvailability.objects.filter(erp_system="sap", lag_alerted=True).exists(),
         "lag_alerts": lag_pages.filter(event_action="trigger").count(),
+        "alert_fired_at_s": round((fired.created_at - started_at).total_seconds(), 1) if fired else None,
+        "alert_cleared_at_s": round((cleared.created_at - started_at).total_seconds(), 1) if cleared else None,
     }
 
 
-def verdict(world, run: dict, started: float, *, needs: dict) -> dict:
-    """The contract's figures, the extras, and whether every promise held."""
+def verdict(world, run: dict, started: float, *, needs: dict, window: tuple[float, float] | None = None,
+            checks=None) -> dict:
+    """The contract's figures, the extras, and whether every promise held (`checks(faults)` → extra problems)."""
     figures = world.figures(world.opportunities)
-    faults = observed_faults()
+    faults = observed_faults(run.pop("started_at"))
     problems = [f"{key}={figures[key]}" for key in ("lost", "duplicates", "out_of_order", "dead_letters") if figures[key]]
     problems += [f"{key}={run[key]}" for key in ("stopped_short", "timed_out", "breaker_down_at_end") if run[key]]
     if faults["alert_open_at_end"]:
         problems.append("a queue-lag alert is still open")
     problems += [f"expected {key}" for key, wanted in needs.items() if bool({**faults, **run}[key]) != wanted]
+    problems += checks(faults) if checks else []
+    if window:  # the alert must fire while the ERP is down and clear only after it is back
+        down_at, up_at = window
+        if not (faults["alert_fired_at_s"] is not None and down_at <= faults["alert_fired_at_s"] <= up_at):
+            problems.append(f"the lag alert did not fire during the stretch ({down_at}–{up_at} s): {faults['alert_fired_at_s']}")
+        if not (faults["alert_cleared_at_s"] is not None and faults["alert_cleared_at_s"] > up_at):
+            problems.append(f"the lag alert did not clear after the stretch: {faults['alert_cleared_at_s']}")
     result = {**figures, **faults, **run, "passed": not problems, "problems": problems,
               "run_s": round(time.monotonic() - started, 1), "load": f"{LOAD_BATCH} deals every {LOAD_INTERVAL_S} s"}
     log(world.label, f"{'PASSED' if not problems else 'FAILED: ' + ', '.join(problems)} — "
@@ -165,15 +180,16 @@ def erp_down() -> dict:
     started = time.monotonic()
     with fault_world("erp_down", deals=_deals(120), **SCENARIO_ENV) as world:
         run = drive(world, plan=[(12, _set("down")), (45, _set("up"))], timeout_s=240)
-        return verdict(world, run, started, needs={"breaker_seen_down": True, "alert_fired": True, "alert_cleared": True})
+        return verdict(world, run, started, needs={"breaker_seen_down": True, "alert_fired": True, "alert_cleared": True},
+                       window=(12, 45))
 
 
 def erp_flaky() -> dict:
     """30 % of SAP requests answer 503 for the whole run: every deal created exactly once, through retries."""
     started = time.monotonic()
-    with fault_world("erp_flaky", deals=_deals(100), **SCENARIO_ENV) as world:
+    with fault_world("erp_flaky", deals=_deals(48), **SCENARIO_ENV) as world:
         _set("flaky", rate=0.3, status=503)()
-        run = drive(world, plan=[], timeout_s=300)
+        run = drive(world, plan=[], timeout_s=420)
         return verdict(world, run, started, needs={})
 
 
@@ -194,7 +210,19 @@ def erp_lose_response() -> dict:
         run = drive(world, plan=[(0, _set("lose_response", how="gateway", rate=0.3)),
                                  (35, _set("lose_response", how="timeout", delay_s=25, rate=0.15)), (70, _set("up"))],
                     timeout_s=300)
-        return verdict(world, run, started, needs={"found_existing": True})
+        return verdict(world, run, started, needs={}, checks=_every_lost_answer_found)
+
+
+def _every_lost_answer_found(faults: dict) -> list[str]:
+    """Both kinds of loss happened, and each lost create was found by its reference on the retry (not created again)."""
+    problems = []
+    if faults["lost_at_gateway"] <= 0:
+        problems.append("no create answer was lost at the gateway (504)")
+    if faults["lost_to_timeout"] <= 0:
+        problems.append("no create answer was held past the client's timeout")
+    if faults["found_existing"] < faults["lost_answers"]:
+        problems.append(f"{faults['lost_answers']} answers lost but only {faults['found_existing']} orders found on retry")
+    return problems
 
 
 SCENARIOS = {"erp_down": erp_down, "erp_flaky": erp_flaky, "erp_slow": erp_slow, "erp_lose_response": erp_lose_response}
