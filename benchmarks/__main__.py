@@ -2,6 +2,8 @@
 
 Each benchmark writes benchmarks/results/<name>.json. Exit status 1 if any benchmark failed or timed out.
 BENCH_TIMEOUT_S bounds one benchmark's run (default 900 s); on timeout it gets SIGTERM (it cleans up) and then SIGKILL.
+`reliability` (the fault suite, `make reliability`) is not one of "every benchmark": it runs only when named, and then
+alone, with its own table (benchmarks/reliability.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from . import _harness as h
 
 PACKAGE = "benchmarks"
+NOT_BY_DEFAULT = {"reliability"}  # long fault scenarios with their own command and table
 
 
 def available() -> list[str]:
@@ -27,7 +30,7 @@ def available() -> list[str]:
 
 def key_figures(name: str, result: dict) -> list[str]:
     try:
-        figures = list(getattr(importlib.import_module(f"{PACKAGE}.{name}"), "KEY_FIGURES"))
+        figures = list(importlib.import_module(f"{PACKAGE}.{name}").KEY_FIGURES)
     except (ImportError, AttributeError):
         figures = [k for k, v in result.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return [f for f in figures if f in result]
@@ -59,7 +62,14 @@ def run_one(name: str, timeout: float) -> tuple[str, float]:
 
 def main(argv: list[str]) -> int:
     names = available()
-    wanted = [a for a in argv if a.strip()] or names
+    wanted = [a for a in argv if a.strip()] or [n for n in names if n not in NOT_BY_DEFAULT]
+    if "reliability" in wanted:
+        if wanted != ["reliability"]:
+            print("reliability runs on its own: `python -m benchmarks reliability`", file=sys.stderr)
+            return 2
+        from . import reliability
+
+        return reliability.main([])
     unknown = [n for n in wanted if n not in names]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(names) or 'none'}", file=sys.stderr)

@@ -28,6 +28,12 @@ from .handoff_throughput import seed_world, wait_for_worker
 from .outage_drain import announce, check, states, wait_until, written_back
 
 SCENARIO_FIELDS = ("name", "deals", "lost", "duplicates", "out_of_order", "max_lag_s")
+# PostgreSQL application_name of each process's connections, so a scenario can pick whose backends to terminate.
+WORKER_APP_NAME, WEB_APP_NAME = "handoff-rel-worker", "handoff-rel-web"
+
+
+def with_application_name(db_url: str, name: str) -> str:
+    return f"{db_url}{'&' if '?' in db_url else '?'}application_name={name}"
 
 
 def log(label: str, message: str) -> None:
@@ -49,8 +55,9 @@ class FaultWorld:
 
     def start_worker(self) -> h.AppProcess:
         self.workers_started += 1
+        env = {**self.env, "DATABASE_URL": with_application_name(self.db_url, WORKER_APP_NAME)}
         self.worker = h.AppProcess(f"rel-{self.label}-worker{self.workers_started}",
-                                   [str(h.ROOT / "manage.py"), "qcluster"], self.env).start()
+                                   [str(h.ROOT / "manage.py"), "qcluster"], env).start()
         wait_for_worker(90, self.worker)
         return self.worker
 
@@ -111,7 +118,8 @@ def fault_world(label: str, *, deals: int, workers: int = 2, start_worker: bool 
         env = h.app_env(db_url, base, Q_WORKERS=workers, HANDOFF_INTERVENTION_WINDOW_SECONDS=0,
                         **{"ERP_OUTAGE_THRESHOLD": 3, "ERP_PROBE_SECONDS": 2, **env_extra})
         h.manage(env, "migrate", "--noinput", "-v0")
-        server = h.AppProcess(f"rel-{label}-web", ["-m", "benchmarks._webserver", "127.0.0.1", str(port)], env).start()
+        server = h.AppProcess(f"rel-{label}-web", ["-m", "benchmarks._webserver", "127.0.0.1", str(port)],
+                              {**env, "DATABASE_URL": with_application_name(db_url, WEB_APP_NAME)}).start()
         world = FaultWorld(label, db_url=db_url, base=base, env=env, server=server)
         h.configure_django({**env, "LOG_LEVEL": "WARNING", "Q_LOG_LEVEL": "WARNING"})
         django_ready = True

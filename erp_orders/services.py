@@ -120,4 +120,23 @@ def redrive_stuck_handoffs(*, deadlines: dict | None = None) -> int:
                          data={"state": state, "step": step, "deadline_s": limit_s, "idle_s": round(idle_s, 1)})
         enqueue(ADVANCE_TASK, handoff_id)
         count += 1
-    return count + customer_queue.wake_stalled()
+    return count + customer_queue.wake_stalled() + redrive_unprocessed_deliveries(now=now, deadlines=deadlines)
+
+
+def redrive_unprocessed_deliveries(*, now, deadlines: dict | None = None) -> int:
+    """A stored webhook delivery whose processing task was lost (a worker killed, its database connection dropped)
+    would never open its handoffs: queue it again once it is older than the "accepted" deadline (processing is
+    idempotent: a delivery is processed once, a deal opens one handoff)."""
+    from crm_sync.webhooks import PROCESS_TASK
+    from handoff_project.integration.models import InboundEvent
+
+    limit = float({**settings.HANDOFF_STEP_DEADLINES, **(deadlines or {})}.get("accepted", 120))
+    waiting = (InboundEvent.objects.filter(status=InboundEvent.Status.ACCEPTED, received_at__lt=now - dt.timedelta(seconds=limit))
+               .order_by("received_at").values_list("pk", "system", "received_at")[:500])
+    for inbound_id, system, received_at in waiting:
+        record_event("inbound_redriven", outcome=Outcome.RETRY_SCHEDULED, system=system,
+                     message=f"{system} delivery {inbound_id} was stored {(now - received_at).total_seconds():.0f} s ago and "
+                             f"not processed within its deadline of {limit:.0f} s; queued again by the watchdog",
+                     data={"inbound_event_id": inbound_id, "deadline_s": limit})
+        enqueue(PROCESS_TASK, inbound_id)
+    return len(waiting)

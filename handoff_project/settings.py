@@ -119,7 +119,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))}
+    # Health checks: a persistent connection the server dropped (restart, failover, pg_terminate_backend) is replaced
+    # before the next request or task uses it, instead of failing it (benchmarks/_process_faults.py pg_terminate).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+                                                  conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
@@ -240,6 +243,7 @@ HANDOFF_LEASE_SECONDS = int(os.environ.get("HANDOFF_LEASE_SECONDS", "180"))
 # a handoff idle longer than its step's deadline, with no lease and no retry due, is re-driven. Override any of them
 # with HANDOFF_STEP_DEADLINES="pushing=600,created=300".
 HANDOFF_STEP_DEADLINES = {
+    "accepted": 120,  # a stored webhook delivery not yet turned into handoffs
     "received": 120, "resolved": 120, "validated": 60, "pushing": 300, "created": 180,
     **{k.strip(): int(v) for k, v in (item.split("=", 1) for item in env_list("HANDOFF_STEP_DEADLINES") if "=" in item)},
 }

@@ -87,3 +87,22 @@ def test_ops_see_the_redrive_and_its_reason_on_the_handoff_page(client):
     page = client.get(reverse("ops:handoff-detail", args=[handoff.pk]))
     assert page.status_code == 200
     assert "write_back step (state created) overran its deadline of 120 s" in page.content.decode()
+
+
+@override_settings(HANDOFF_STEP_DEADLINES={**DEADLINES, "accepted": 30})
+def test_a_stored_delivery_whose_processing_task_was_lost_is_queued_again_after_its_deadline():
+    from handoff_project.integration.models import InboundEvent
+
+    lost = InboundEvent.objects.create(system="salesforce", body="<soap/>", dedup_key="lost-1")
+    fresh = InboundEvent.objects.create(system="salesforce", body="<soap/>", dedup_key="fresh-1")
+    done = InboundEvent.objects.create(system="salesforce", body="<soap/>", dedup_key="done-1",
+                                       status=InboundEvent.Status.PROCESSED)
+    InboundEvent.objects.filter(pk__in=[lost.pk, done.pk]).update(received_at=timezone.now() - dt.timedelta(seconds=90))
+    OrmQ.objects.all().delete()
+
+    assert redrive_stuck_handoffs() == 1
+
+    event = Event.objects.get(event_type="inbound_redriven")
+    assert event.data == {"inbound_event_id": lost.pk, "deadline_s": 30}
+    assert [task.func() for task in OrmQ.objects.all()] == ["crm_sync.tasks.process_inbound_event"]
+    assert not Event.objects.filter(event_type="inbound_redriven", data__inbound_event_id=fresh.pk).exists()
