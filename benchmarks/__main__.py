@@ -12,7 +12,6 @@ import importlib
 import json
 import os
 import pkgutil
-import signal
 import subprocess
 import sys
 import time
@@ -41,15 +40,8 @@ def run_one(name: str, timeout: float) -> tuple[str, float]:
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", f"{PACKAGE}.{name}"], cwd=h.ROOT)
     try:
-        code = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGTERM)  # the benchmark stops its servers and drops its database
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        return f"timed out after {timeout:.0f} s", time.monotonic() - started
+        if h.wait_or_stop(proc, timeout):  # on SIGTERM the benchmark stops its servers and drops its database
+            return f"timed out after {timeout:.0f} s", time.monotonic() - started
     except KeyboardInterrupt:
         # Ctrl-C reached the child too (same process group); give it time to clean up.
         try:
@@ -57,6 +49,7 @@ def run_one(name: str, timeout: float) -> tuple[str, float]:
         except subprocess.TimeoutExpired:
             proc.kill()
         raise
+    code = proc.returncode
     return ("ok" if code == 0 else f"failed (exit {code})"), time.monotonic() - started
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 import time
 
 from . import _harness as h
@@ -130,11 +129,7 @@ def fault_world(label: str, *, deals: int, workers: int = 2, start_worker: bool 
         log(label, f"world ready: {deals} open opportunities on {db_name}")
         yield world
     except BaseException:
-        for process in (world.processes if world else []):
-            if process.proc is not None:
-                print(f"--- {process.label}: last lines of {process.log_path}\n{process.tail(20)}", file=sys.stderr)
+        h.show_tails((world.processes if world else []), 20)
         raise
     finally:
-        for process in (world.processes if world else []):
-            process.stop()
-        h.release_database(server_url, db_name, django_ready=django_ready)
+        h.stop_and_release((world.processes if world else []), server_url, db_name, django_ready=django_ready)

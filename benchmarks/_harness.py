@@ -282,6 +282,36 @@ def format_table(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(out)
 
 
+def wait_or_stop(proc: subprocess.Popen, timeout: float) -> bool:
+    """Wait for a child benchmark process; past `timeout` send SIGTERM (it cleans up), then SIGKILL after 60 s.
+    True if it had to be stopped."""
+    try:
+        proc.wait(timeout=timeout)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return True
+
+
+def show_tails(processes, lines: int = 15) -> None:
+    """After a failure: the last lines of each started process's log, on stderr."""
+    for process in processes:
+        if process.proc is not None:
+            print(f"--- {process.label}: last lines of {process.log_path}\n{process.tail(lines)}", file=sys.stderr)
+
+
+def stop_and_release(processes, server_url: str, db_name: str, *, django_ready: bool) -> None:
+    """A benchmark's cleanup: stop its processes, then drop its database."""
+    for process in processes:
+        process.stop()
+    release_database(server_url, db_name, django_ready=django_ready)
+
+
 def release_database(server_url: str, db_name: str, *, django_ready: bool) -> None:
     """Close Django's connections and drop the benchmark's database (kept with BENCH_KEEP_DB=1)."""
     if django_ready:

@@ -373,10 +373,10 @@ def run() -> dict:
 
         # ---- the clock runs: N deals won, until all N are written back ----
         from django.db.models import Max
+        from django.utils import timezone
 
         from crm_sync.connectors.salesforce import sandbox_outbound
         from crm_sync.connectors.salesforce.sandbox_records import update_record
-        from django.utils import timezone
         from erp_orders.models import Handoff
 
         clock_start = timezone.now()
@@ -471,9 +471,7 @@ def run() -> dict:
             "machine": {**machine_start, "loadavg_end": h.machine_info().get("loadavg")},
         }
     except BaseException:
-        for process in processes:
-            if process.proc is not None:
-                print(f"--- {process.label}: last lines of {process.log_path}\n{process.tail(15)}", file=sys.stderr)
+        h.show_tails(processes, 15)
         raise
     else:
         if not os.environ.get("BENCH_KEEP_LOGS"):
@@ -482,9 +480,7 @@ def run() -> dict:
                 process.log_path.unlink(missing_ok=True)
         return result
     finally:
-        for process in processes:
-            process.stop()
-        h.release_database(server_url, db_name, django_ready=django_ready)
+        h.stop_and_release(processes, server_url, db_name, django_ready=django_ready)
 
 
 def main() -> int:

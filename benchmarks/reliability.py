@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -70,17 +69,7 @@ def run_child(module_name: str, name: str, timeout: float) -> dict:
         out_path = tmp.name
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", f"benchmarks.{NAME}", "--one", module_name, name, out_path], cwd=h.ROOT)
-    timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        proc.send_signal(signal.SIGTERM)  # the scenario stops its processes and drops its database
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    timed_out = h.wait_or_stop(proc, timeout)  # on SIGTERM the scenario stops its processes and drops its database
     try:
         with open(out_path) as f:
             text = f.read()

@@ -305,14 +305,10 @@ def run() -> dict:
             "machine": {**machine_start, "loadavg_end": h.machine_info().get("loadavg")},
         }
     except BaseException:
-        for process in processes:
-            if process.proc is not None:
-                print(f"--- {process.label}: last lines of {process.log_path}\n{process.tail(15)}", file=sys.stderr)
+        h.show_tails(processes, 15)
         raise
     finally:
-        for process in processes:
-            process.stop()
-        h.release_database(server_url, db_name, django_ready=django_ready)
+        h.stop_and_release(processes, server_url, db_name, django_ready=django_ready)
 
 
 def main() -> int:
