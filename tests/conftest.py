@@ -76,6 +76,13 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if connection.vendor != "postgresql" and not os.environ.get("ALLOW_SQLITE_TESTS"):
         raise pytest.UsageError("tests run on PostgreSQL: set DATABASE_URL (make test does)")
+    # pytest-django orders tests by their django_db marker; a live-server test marked as non-transactional runs among
+    # the transaction-wrapped ones and its flush empties what migrations installed (schedules, groups) under them.
+    misplaced = [item.nodeid for item in items if "live_server" in getattr(item, "fixturenames", ())
+                 and "transactional_db" not in item.fixturenames
+                 and (marker := item.get_closest_marker("django_db")) is not None and not marker.kwargs.get("transaction")]
+    if misplaced:
+        raise pytest.UsageError("live-server tests must be marked django_db(transaction=True): " + ", ".join(misplaced[:5]))
 
 
 # Fixed credentials of the emulators in tests (never real ones); the demo generates its own per run.

@@ -160,6 +160,7 @@ def test_a_salesforce_message_resent_byte_for_byte_is_acked_every_time_and_store
 # ---- the same delivery at the same moment -----------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # the live server's threads must see committed rows; ordered with its kind
 @pytest.mark.parametrize("crm", ["pipedrive", "salesforce"])
 def test_the_same_delivery_sent_six_times_at_once_is_stored_once_and_every_copy_answered_200(live_server, crm):
     if crm == "pipedrive":
