@@ -41,9 +41,11 @@ def accept(*, system: str, request, dedup_key: str | None) -> tuple[InboundEvent
     return inbound, created
 
 
-def reject(*, system: str, request, reason: str, status: int) -> InboundEvent:
-    """Keep a refused request for inspection (401 signature / 400 malformed) and log why."""
-    inbound, _ = store_inbound_event(system=system, request=request, dedup_key=None,
+def reject(*, system: str, request, reason: str, status: int, body: bytes | None = None,
+           body_bytes: int | None = None) -> InboundEvent:
+    """Keep a refused request for inspection (401 signature / 400 malformed / 413 too large) and log why.
+    `body`/`body_bytes`: the head and announced size of a body too large to read whole."""
+    inbound, _ = store_inbound_event(system=system, request=request, dedup_key=None, body=body, body_bytes=body_bytes,
                                      status=InboundEvent.Status.REJECTED, error=reason)
     record_event("webhook_rejected", outcome=Outcome.VALIDATION_FAILURE, system=system,
                  message=f"HTTP {status}: {reason}", data={"inbound_event_id": inbound.pk, "status": status})
@@ -71,10 +73,7 @@ def refuse_oversized(*, system: str, answer):
             head = request.read(REJECTED_BODY_LIMIT)  # the stream, not request.body: that would refuse to read it
             reason = (f"the request body is {size:,} bytes; this endpoint accepts at most {limit:,} bytes "
                       "(DATA_UPLOAD_MAX_MEMORY_SIZE)")
-            inbound, _ = store_inbound_event(system=system, request=request, dedup_key=None, body=head, body_bytes=size,
-                                             status=InboundEvent.Status.REJECTED, error=reason)
-            record_event("webhook_rejected", outcome=Outcome.VALIDATION_FAILURE, system=system,
-                         message=f"HTTP 413: {reason}", data={"inbound_event_id": inbound.pk, "status": 413})
+            inbound = reject(system=system, request=request, reason=reason, status=413, body=head, body_bytes=size)
             return answer(413, f"Payload too large: {reason}. Nothing was processed; its first "
                                f"{min(size, REJECTED_BODY_LIMIT):,} bytes are kept as rejected inbound event {inbound.pk}.")
 
