@@ -85,8 +85,12 @@ def requeue_handoff(*, handoff_id: int, user=None, note: str = "", keep_deal: bo
 
 def step_deadlines(overrides: dict | None = None) -> dict[str, dt.timedelta]:
     """How long a handoff may sit in each intermediate state without progress (settings.HANDOFF_STEP_DEADLINES)."""
-    seconds = {**settings.HANDOFF_STEP_DEADLINES, **(overrides or {})}
+    seconds = _deadline_seconds(overrides)
     return {state: dt.timedelta(seconds=float(seconds[state])) for state in ACTIVE_STATES if state in seconds}
+
+
+def _deadline_seconds(overrides: dict | None) -> dict:
+    return {**settings.HANDOFF_STEP_DEADLINES, **(overrides or {})}
 
 
 def redrive_stuck_handoffs(*, deadlines: dict | None = None) -> int:
@@ -130,7 +134,7 @@ def redrive_unprocessed_deliveries(*, now, deadlines: dict | None = None) -> int
     from crm_sync.webhooks import PROCESS_TASK
     from handoff_project.integration.models import InboundEvent
 
-    limit = float({**settings.HANDOFF_STEP_DEADLINES, **(deadlines or {})}.get("accepted", 120))
+    limit = float(_deadline_seconds(deadlines).get("accepted", 120))
     waiting = (InboundEvent.objects.filter(status=InboundEvent.Status.ACCEPTED, received_at__lt=now - dt.timedelta(seconds=limit))
                .order_by("received_at").values_list("pk", "system", "received_at")[:500])
     for inbound_id, system, received_at in waiting:
